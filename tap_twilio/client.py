@@ -1,0 +1,502 @@
+"""Base streams for Twilio: auth, hosts, paging, retries, errors and record shaping.
+
+Two API families share one base class:
+
+* the core REST API (``api.twilio.com/2010-04-01``): flat envelope with a relative
+  ``next_page_uri``, RFC 2822 timestamps, one partition per account;
+* the product APIs (monitor, conversations, studio, chat, trunking, verify, taskrouter):
+  ``meta`` envelope with an absolute ``meta.next_page_url`` and ISO 8601 timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sys
+import typing as t
+from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+from functools import cached_property
+from urllib.parse import ParseResult, urlparse
+
+import requests
+from requests.auth import HTTPBasicAuth
+from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.pagination import BaseHATEOASPaginator
+from singer_sdk.streams import RESTStream
+
+from tap_twilio import schemas
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
+
+if t.TYPE_CHECKING:
+    from collections.abc import Generator, Iterable
+
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+SCHEMAS_DIR = SchemaDirectory(schemas)
+TWILIO_HOST = "twilio.com"
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_BODY_ATTR = "_twilio_body"
+
+
+class TwilioAPIError(FatalAPIError):
+    """A Twilio error that stops the sync; its message is one line meant for the user."""
+
+
+def rfc2822_to_iso(value: str) -> str:
+    """Convert Twilio's RFC 2822 timestamp to ISO 8601 UTC (``YYYY-MM-DDTHH:MM:SS+00:00``).
+
+    The fast path handles Twilio's fixed form ``Fri, 24 May 2019 17:44:46 +0000``; other
+    forms go through the standard library parser. ISO input is returned unchanged.
+    """
+    if len(value) == 31 and value[3] == "," and value.endswith(" +0000"):
+        month = _MONTHS.get(value[8:11])
+        if month:
+            return f"{value[12:16]}-{month:02d}-{value[5:7]}T{value[17:25]}+00:00"
+    if value[:4].isdigit():
+        return value
+    parsed = parsedate_to_datetime(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc).isoformat()
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """Parse an ISO 8601 date or datetime (``Z`` allowed) into an aware UTC datetime."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def parse_json_string(value: t.Any) -> t.Any:
+    """Decode a JSON-encoded string field; a value that is not valid JSON is kept as is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def utc_now() -> dt.datetime:
+    """Return the current time in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class TwilioPaginator(BaseHATEOASPaginator):
+    """Follows ``next_page_uri`` (2010 API, relative) or ``meta.next_page_url`` as given."""
+
+    def __init__(self, url_base: str) -> None:
+        super().__init__()
+        self._url_base = url_base
+
+    @override
+    def get_next_url(self, response: requests.Response) -> str | None:
+        body = response_body(response)
+        if not isinstance(body, dict):
+            return None
+        meta = body.get("meta")
+        if isinstance(meta, dict):
+            return meta.get("next_page_url") or None
+        uri = body.get("next_page_uri")
+        if not uri:
+            return None
+        return uri if "://" in uri else self._url_base + uri
+
+
+def response_body(response: requests.Response) -> t.Any:
+    """Return the decoded JSON body of a response, decoding it once."""
+    if not hasattr(response, _BODY_ATTR):
+        setattr(response, _BODY_ATTR, response.json())
+    return getattr(response, _BODY_ATTR)
+
+
+class TwilioStream(RESTStream[ParseResult]):
+    """One Twilio list endpoint. Subclasses declare what differs, nothing else."""
+
+    #: Twilio product host prefix: ``api``, ``monitor``, ``conversations``, ...
+    product: t.ClassVar[str] = "api"
+    #: Key of the record list in the response body (``None``: the body is one record).
+    list_key: t.ClassVar[str | None] = None
+    #: Largest ``PageSize`` the endpoint accepts (Twilio's OpenAPI spec).
+    max_page_size: t.ClassVar[int] = 1000
+    #: Query parameter that sends the lower bound of an incremental window.
+    start_param: t.ClassVar[str | None] = None
+    #: Query parameter that sends the upper bound (now), if the endpoint needs one.
+    end_param: t.ClassVar[str | None] = None
+    #: How window bounds are written: ``date`` (YYYY-MM-DD) or ``datetime`` (ISO, Z).
+    filter_format: t.ClassVar[str] = "date"
+    #: Twilio keeps this many days of data for the list (None: no limit).
+    retention_days: t.ClassVar[int | None] = None
+    #: Always send a window, even on a first sync without ``start_date``.
+    window_required: t.ClassVar[bool] = False
+    #: Context keys copied into every record (parents' SIDs).
+    context_fields: t.ClassVar[tuple[str, ...]] = ()
+    #: Fields Twilio sends as JSON-encoded strings; emitted decoded.
+    json_string_fields: t.ClassVar[tuple[str, ...]] = ()
+    #: Fields removed from every record (never emitted).
+    dropped_fields: t.ClassVar[tuple[str, ...]] = ()
+    #: A 404 on this endpoint means "nothing here", not an error.
+    empty_on_404: t.ClassVar[bool] = False
+    #: Extra query parameters sent on the first page.
+    extra_params: t.ClassVar[dict[str, str]] = {}
+
+    schema: t.ClassVar[StreamSchema] = StreamSchema(SCHEMAS_DIR)
+    is_sorted = False
+
+    @override
+    @property
+    def url_base(self) -> str:
+        return product_url(self.config, self.product)
+
+    @override
+    @cached_property
+    def authenticator(self) -> HTTPBasicAuth:
+        config = self.config
+        if config.get("api_key_sid"):
+            return HTTPBasicAuth(config["api_key_sid"], config["api_key_secret"])
+        return HTTPBasicAuth(config["account_sid"], config["auth_token"])
+
+    @override
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json"}
+
+    @override
+    @property
+    def timeout(self) -> int:
+        return int(self.config.get("request_timeout", 60))
+
+    @override
+    @property
+    def backoff_max_tries(self) -> int:
+        return int(self.config.get("max_retries", 8)) + 1
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        return value
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
+        return self._wait_times()
+
+    def _wait_times(self) -> Generator[float, t.Any, None]:
+        """Wait ``Retry-After`` when Twilio sends it, else back off exponentially with jitter."""
+        attempt = 0
+        exc = yield 0.0
+        while True:
+            response = getattr(exc, "response", None)
+            retry_after = response.headers.get("Retry-After") if response is not None else None
+            try:
+                wait = float(retry_after) if retry_after is not None else None
+            except ValueError:
+                wait = None
+            if wait is None:
+                ceiling = min(60.0, 2.0 * 2**attempt)
+                wait = ceiling / 2 + random.uniform(0, ceiling / 2)
+            attempt += 1
+            exc = yield wait
+
+    @override
+    def backoff_handler(self, details: t.Any) -> None:
+        exc = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.1f s (attempt %d): %s",
+            self.name,
+            details.get("wait", 0.0),
+            details.get("tries", 0),
+            _short_error(exc),
+        )
+
+    @override
+    def get_new_paginator(self) -> TwilioPaginator:
+        return TwilioPaginator(self.url_base)
+
+    @property
+    def page_size(self) -> int:
+        """The PageSize sent: the endpoint's maximum unless ``page_size`` is lower."""
+        configured = self.config.get("page_size")
+        return min(int(configured), self.max_page_size) if configured else self.max_page_size
+
+    @override
+    def get_url_params(
+        self,
+        context: Context | None,
+        next_page_token: ParseResult | None,
+    ) -> dict[str, t.Any]:
+        if next_page_token is not None:
+            return {}
+        params: dict[str, t.Any] = {}
+        if self.list_key:
+            params["PageSize"] = self.page_size
+        params.update(self.extra_params)
+        params.update(self.window_params(context))
+        return params
+
+    @override
+    def get_http_request(self, *, page: PageContext[ParseResult]) -> HTTPRequest:
+        request = super().get_http_request(page=page)
+        if page.next_page_token is not None:
+            request.url = page.next_page_token.geturl()
+            request.params = {}
+        return request
+
+    # Incremental windows -------------------------------------------------------------
+
+    def window_start(self, context: Context | None) -> dt.datetime | None:
+        """Lower bound of this run's window for the context's partition.
+
+        The bookmark minus ``lookback_window`` days when state exists, else ``start_date``
+        (None: read everything Twilio holds), clamped to the list's retention. Computed
+        once per partition and run, so children that share a partition all see the same
+        value while their bookmark advances.
+        """
+        partition = self._partition_key(context)
+        cache = self.__dict__.setdefault("_window_cache", {})
+        if partition in cache:
+            return cache[partition]
+        start = self._unclamped_start(context)
+        if self.retention_days is not None:
+            floor = utc_now() - dt.timedelta(days=self.retention_days - 1)
+            floor = floor.replace(hour=0, minute=0, second=0, microsecond=0)
+            if start is None and self.window_required:
+                start = floor
+            elif start is not None and start < floor:
+                self.logger.info(
+                    "%s: Twilio keeps %d days of this data; reading from %s instead of %s%s.",
+                    self.name,
+                    self.retention_days,
+                    floor.date().isoformat(),
+                    start.isoformat(),
+                    self._context_label(context),
+                )
+                start = floor
+        start = self.adjust_window_start(start, context)
+        cache[partition] = start
+        return start
+
+    def _unclamped_start(self, context: Context | None) -> dt.datetime | None:
+        start_date = self.config.get("start_date")
+        start = parse_datetime(start_date) if start_date else None
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        if bookmark:
+            mark = parse_datetime(str(bookmark))
+            if start is None or mark >= start:
+                lookback = dt.timedelta(days=float(self.config.get("lookback_window", 1)))
+                start = mark - lookback
+        return start
+
+    def adjust_window_start(
+        self,
+        start: dt.datetime | None,
+        context: Context | None,
+    ) -> dt.datetime | None:
+        """Hook for lists with their own lower limit (e.g. an account's creation date)."""
+        return start
+
+    def window_params(self, context: Context | None) -> dict[str, str]:
+        """Query parameters of the incremental window (none for full-table streams)."""
+        if not self.start_param or self.replication_key is None:
+            return {}
+        start = self.window_start(context)
+        params: dict[str, str] = {}
+        if start is not None:
+            params[self.start_param] = self.format_bound(start)
+        if self.end_param and (start is not None or self.window_required):
+            params[self.end_param] = self.format_bound(utc_now())
+        return params
+
+    def format_bound(self, value: dt.datetime) -> str:
+        """Write a window bound the way the endpoint expects it."""
+        if self.filter_format == "date":
+            return value.date().isoformat()
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _partition_key(self, context: Context | None) -> tuple:
+        keys = self.state_partitioning_keys
+        items = (context or {}).items()
+        if keys is not None:
+            items = [(k, v) for k, v in items if k in keys]
+        return tuple(sorted(items))
+
+    @staticmethod
+    def _context_label(context: Context | None) -> str:
+        sid = (context or {}).get("account_sid")
+        return f" for account {sid}" if sid else ""
+
+    # Responses -----------------------------------------------------------------------
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status == 404 and self.empty_on_404:
+            self.logger.info(
+                "%s: nothing at %s (404), treated as no records.",
+                self.name,
+                urlparse(response.request.url).path,
+            )
+            return
+        if status == 429 or status >= 500:
+            raise RetriableAPIError(self._error_line(response), response)
+        if status >= 400:
+            raise TwilioAPIError(self._error_line(response), response)
+        try:
+            body = response_body(response)
+        except ValueError as exc:
+            # A truncated or garbled page: ask again.
+            msg = f"{self._where(response)} answered HTTP {status} with a body that is not JSON"
+            raise RetriableAPIError(msg, response) from exc
+        if not isinstance(body, dict) or (self.list_key and self.list_key not in body):
+            shown = sorted(body)[:8] if isinstance(body, dict) else type(body).__name__
+            msg = (
+                f"{self._where(response)} answered without the '{self.list_key}' list "
+                f"Twilio documents (got {shown}); is base_url pointing at a Twilio API?"
+            )
+            raise TwilioAPIError(msg, response)
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        if response.status_code == 404:
+            return []
+        body = response_body(response)
+        if self.list_key is None:
+            return [body]
+        return body[self.list_key] or []
+
+    @override
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        for name in self.dropped_fields:
+            row.pop(name, None)
+        if context:
+            for name in self.context_fields:
+                if row.get(name) is None and name in context:
+                    row[name] = context[name]
+        for name in self.json_string_fields:
+            if name in row:
+                row[name] = parse_json_string(row[name])
+        for name, kind in self._coercions:
+            value = row.get(name)
+            if isinstance(value, str):
+                row[name] = _coerce_number(value, kind)
+        for name in self._rfc2822_fields:
+            value = row.get(name)
+            if value:
+                row[name] = rfc2822_to_iso(value)
+        return row
+
+    @cached_property
+    def _coercions(self) -> tuple[tuple[str, str], ...]:
+        """Fields the schema types as numbers that Twilio may send as strings."""
+        pairs = []
+        for name, prop in self.schema.get("properties", {}).items():
+            types = prop.get("type", [])
+            types = [types] if isinstance(types, str) else types
+            if "string" in types:
+                continue
+            if "integer" in types:
+                pairs.append((name, "integer"))
+            elif "number" in types:
+                pairs.append((name, "number"))
+        return tuple(pairs)
+
+    @cached_property
+    def _rfc2822_fields(self) -> tuple[str, ...]:
+        """Timestamp fields sent as RFC 2822 strings (the 2010 API only)."""
+        if self.product != "api":
+            return ()
+        return tuple(
+            name
+            for name, prop in self.schema.get("properties", {}).items()
+            if prop.get("format") == "date-time"
+        )
+
+    def _where(self, response: requests.Response) -> str:
+        path = urlparse(response.request.url).path
+        return f"Twilio {self.product} API {response.request.method} {path}"
+
+    def _error_line(self, response: requests.Response) -> str:
+        """One line naming the request and Twilio's error code and message."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        code = message = None
+        if isinstance(body, dict):
+            code, message = body.get("code"), body.get("message")
+        if message is None:
+            text = (response.text or "").strip().replace("\n", " ")
+            message = text[:120] or response.reason or "no body"
+        hint = _HINTS.get(response.status_code, "")
+        code_text = f" code {code}" if code is not None else ""
+        return (
+            f"{self._where(response)} failed: HTTP {response.status_code}{code_text}: "
+            f"{message}{hint}"
+        )
+
+
+_HINTS = {
+    401: " (check account_sid and auth_token, or api_key_sid and api_key_secret)",
+    403: " (these credentials may not use this product or resource)",
+}
+
+
+def _short_error(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _coerce_number(value: str, kind: str) -> t.Any:
+    """Turn Twilio's numeric strings into numbers; leave anything else untouched."""
+    if value == "":
+        return None
+    try:
+        if kind == "integer":
+            return int(value)
+        number = Decimal(value)
+    except (ValueError, InvalidOperation):
+        return value
+    return number if number.is_finite() else value
+
+
+def product_url(config: t.Mapping[str, t.Any], product: str) -> str:
+    """Base URL of a Twilio product for this config (base_url, region and edge aware)."""
+    base_url = config.get("base_url")
+    if base_url:
+        return base_url.rstrip("/").replace("{product}", product)
+    region, edge = config.get("region"), config.get("edge")
+    if edge and not region:
+        region = "us1"
+    parts = [product, edge, region, TWILIO_HOST]
+    return "https://" + ".".join(p for p in parts if p)
+
+
+class CoreStream(TwilioStream):
+    """A list of Twilio's core REST API (2010-04-01), read once per account."""
+
+    product = "api"
+    context_fields: t.ClassVar[tuple[str, ...]] = ("account_sid",)
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+
+
+class ProductStream(TwilioStream):
+    """A list of one of Twilio's v1/v2 product APIs (``meta`` envelope, ISO dates)."""
+
+    filter_format = "datetime"

@@ -1,0 +1,269 @@
+"""TapTwilio: settings, stream registry and the console entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sys
+import typing as t
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
+
+from tap_twilio.client import parse_datetime
+from tap_twilio.streams import CORE_STREAMS
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
+
+if t.TYPE_CHECKING:
+    from singer_sdk.streams import Stream
+
+REGIONS = ("us1", "us2", "ie1", "au1", "jp1", "sg1", "br1", "de1")
+EDGES = (
+    "ashburn",
+    "umatilla",
+    "dublin",
+    "frankfurt",
+    "singapore",
+    "sydney",
+    "tokyo",
+    "sao-paulo",
+    "roaming",
+)
+SID_PATTERNS = {
+    "account_sid": re.compile(r"^AC[0-9a-fA-F]{32}$"),
+    "api_key_sid": re.compile(r"^SK[0-9a-fA-F]{32}$"),
+}
+SECRET_SETTINGS = ("auth_token", "api_key_secret", "webhook_auth_token")
+
+
+class TapConfigError(Exception):
+    """A configuration problem, described in one line."""
+
+
+class TapTwilio(Tap):
+    """Singer tap for Twilio."""
+
+    name = "tap-twilio"
+    capabilities: t.ClassVar[list] = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.STATE,
+        TapCapabilities.DISCOVER,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.STRUCTURED_LOGGING,
+    ]
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "account_sid",
+            th.StringType(pattern="^AC[0-9a-fA-F]{32}$"),
+            required=True,
+            title="Account SID",
+            description="The main account's SID (AC followed by 32 hex characters).",
+        ),
+        th.Property(
+            "auth_token",
+            th.StringType,
+            secret=True,
+            title="Auth Token",
+            description="The account's auth token. Give this, or api_key_sid with api_key_secret.",
+        ),
+        th.Property(
+            "api_key_sid",
+            th.StringType(pattern="^SK[0-9a-fA-F]{32}$"),
+            title="API Key SID",
+            description="SID of an API key (SK…), used with api_key_secret instead of auth_token.",
+        ),
+        th.Property(
+            "api_key_secret",
+            th.StringType,
+            secret=True,
+            title="API Key Secret",
+            description="Secret of the API key named by api_key_sid.",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            title="Start Date",
+            description="Earliest record date to read on the first sync of incremental "
+            "streams (ISO 8601). When absent, the first sync reads everything Twilio still "
+            "holds (messages and recordings: 400 days; alerts: 30 days; usage: since each "
+            "account was created); later syncs continue from the saved state.",
+        ),
+        th.Property(
+            "lookback_window",
+            th.NumberType(minimum=0),
+            default=1,
+            title="Lookback Window (days)",
+            description="Days before the saved bookmark that each incremental sync reads "
+            "again, to pick up late status, duration and price updates. Unit: days "
+            "(fractions allowed).",
+        ),
+        th.Property(
+            "include_subaccounts",
+            th.BooleanType,
+            default=True,
+            title="Include Subaccounts",
+            description="Sync every account /Accounts.json returns (the main account and "
+            "its subaccounts). Set false to sync only account_sid.",
+        ),
+        th.Property(
+            "account_sids",
+            th.ArrayType(th.StringType(pattern="^AC[0-9a-fA-F]{32}$")),
+            title="Account SIDs",
+            description="Sync only these accounts (main or subaccounts). Overrides "
+            "include_subaccounts.",
+        ),
+        th.Property(
+            "page_size",
+            th.IntegerType(minimum=1, maximum=1000),
+            title="Page Size",
+            description="Records per request. Default: each list's maximum from Twilio's "
+            "API spec (1000 for the core API).",
+        ),
+        th.Property(
+            "request_timeout",
+            th.IntegerType(minimum=1),
+            default=60,
+            title="Request Timeout",
+            description="Seconds to wait for a Twilio response before retrying.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType(minimum=0, maximum=20),
+            default=8,
+            title="Max Retries",
+            description="Retries of a request after a 429, a 5xx, a timeout or a dropped "
+            "connection (waits Retry-After when Twilio sends it, else exponential backoff "
+            "with jitter).",
+        ),
+        th.Property(
+            "region",
+            th.StringType,
+            allowed_values=list(REGIONS),
+            title="Region",
+            description="Twilio region for data residency, e.g. ie1 or au1 "
+            "(https://{product}.{edge}.{region}.twilio.com).",
+        ),
+        th.Property(
+            "edge",
+            th.StringType,
+            allowed_values=list(EDGES),
+            title="Edge",
+            description="Twilio edge location, e.g. dublin or sydney (region defaults to "
+            "us1 when only an edge is set).",
+        ),
+        th.Property(
+            "base_url",
+            th.StringType,
+            title="Base URL",
+            description="Send requests to a Twilio-compatible server instead of Twilio, "
+            "e.g. the bundled sandbox: http://127.0.0.1:8790/{product} ({product} is "
+            "replaced by api, monitor, conversations, …).",
+        ),
+        th.Property(
+            "user_agent",
+            th.StringType,
+            title="User Agent",
+            description="User-Agent header sent to Twilio.",
+        ),
+    ).to_dict()
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        return [stream_class(tap=self) for stream_class in CORE_STREAMS]
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        try:
+            errors = super()._validate_config(raise_errors=False)
+        except ConfigValidationError as exc:  # pragma: no cover - raise_errors=False
+            errors = exc.errors
+        problems = [*describe_schema_errors(self.config, self.config_jsonschema), *errors]
+        problems = problems[:1] if problems else check_config(self.config)
+        if problems and raise_errors:
+            raise TapConfigError(problems[0])
+        return problems
+
+
+def describe_schema_errors(config: t.Mapping[str, t.Any], schema: dict) -> list[str]:
+    """Schema problems as lines that name the setting and never echo a secret."""
+    from jsonschema import Draft7Validator
+
+    lines = []
+    for error in Draft7Validator(schema).iter_errors(dict(config)):
+        setting = ".".join(str(p) for p in error.absolute_path) or "config"
+        top = str(error.absolute_path[0]) if error.absolute_path else ""
+        if error.validator == "required":
+            lines.append(f"setting {error.message.split(chr(39))[1]} is required")
+        elif top in SECRET_SETTINGS:
+            lines.append(f"setting {setting} must be a {error.schema.get('type', 'string')}")
+        else:
+            lines.append(f"setting {setting}: {error.message}")
+    return lines
+
+
+def check_config(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Checks the JSON schema cannot express; each problem is one line."""
+    problems = []
+    has_token = bool(config.get("auth_token"))
+    has_key = bool(config.get("api_key_sid") or config.get("api_key_secret"))
+    if has_token and has_key:
+        problems.append("give either auth_token or api_key_sid + api_key_secret, not both")
+    elif not has_token and not has_key:
+        problems.append("no credentials: set auth_token, or api_key_sid and api_key_secret")
+    elif has_key and not (config.get("api_key_sid") and config.get("api_key_secret")):
+        missing = "api_key_secret" if config.get("api_key_sid") else "api_key_sid"
+        problems.append(
+            f"API key auth needs both api_key_sid and api_key_secret; {missing} is missing"
+        )
+    start = config.get("start_date")
+    if start:
+        try:
+            when = parse_datetime(str(start))
+        except ValueError:
+            problems.append(f"setting start_date is not an ISO 8601 date or datetime: {start!r}")
+        else:
+            if when > dt.datetime.now(dt.timezone.utc):
+                problems.append(f"setting start_date is in the future: {start}")
+    if config.get("account_sids") == []:
+        problems.append("setting account_sids is empty: list at least one account SID or omit it")
+    base_url = config.get("base_url")
+    if base_url and not str(base_url).startswith(("http://", "https://")):
+        problems.append(f"setting base_url must start with http:// or https://: {base_url!r}")
+    return problems
+
+
+def main() -> None:
+    """Run the tap; ``tap-twilio webhook-mode ...`` runs the webhook receiver instead."""
+    if len(sys.argv) > 1 and sys.argv[1] == "webhook-mode":
+        from tap_twilio import webhooks
+
+        sys.exit(webhooks.main(sys.argv[2:]))
+    try:
+        TapTwilio.cli()
+    except TapConfigError as exc:
+        _fail(f"invalid config: {exc}", 2)
+    except FatalAPIError as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1)
+    except ConfigValidationError as exc:
+        _fail(f"invalid config: {exc.errors[0] if exc.errors else exc}", 2)
+
+
+def _fail(message: str, code: int) -> t.NoReturn:
+    logging.shutdown()
+    sys.stderr.write(f"tap-twilio: error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
