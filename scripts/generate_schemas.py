@@ -423,6 +423,54 @@ def generate(spec_dir: Path) -> tuple[dict[str, str], list[str]]:
     return outputs, notes
 
 
+LIST_INDEX = REPO_ROOT / "tap_twilio" / "openapi_lists.json"
+
+
+def _strip_descriptions(schema: Any) -> Any:
+    """A schema without descriptions (the list index only needs types)."""
+    if isinstance(schema, dict):
+        return {k: _strip_descriptions(v) for k, v in schema.items() if k != "description"}
+    if isinstance(schema, list):
+        return [_strip_descriptions(v) for v in schema]
+    return schema
+
+
+def build_list_index(spec_dir: Path) -> str:
+    """Every list endpoint of the specs (list-endpoints.json) with its converted item schema.
+
+    The tap reads this at run time to give ``custom_streams`` a full schema when their
+    path is one of Twilio's lists.
+    """
+    digest = json.loads((spec_dir / "list-endpoints.json").read_text(encoding="utf-8"))
+    converters: dict[str, SpecConverter] = {}
+    lists = []
+    for entry in sorted(digest, key=lambda e: (e["host"], e["path"])):
+        if not entry.get("listkey") or not entry.get("item"):
+            continue
+        file_name = entry["file"]
+        if file_name not in converters:
+            spec = json.loads((spec_dir / file_name).read_text(encoding="utf-8"))
+            converters[file_name] = SpecConverter(spec, file_name)
+        converter = converters[file_name]
+        component = entry["item"][len(REF_PREFIX) :]
+        source = converter.component(component)
+        properties = {
+            name: converter.convert(prop, component, (name,))
+            for name, prop in source.get("properties", {}).items()
+        }
+        page_size = [q[3] for q in entry.get("query", []) if q[0] == "PageSize"]
+        lists.append(
+            {
+                "product": entry["host"].split("//", 1)[1].split(".", 1)[0],
+                "path": entry["path"],
+                "list_key": entry["listkey"][0],
+                "max_page_size": page_size[0] if page_size and page_size[0] else 1000,
+                "schema": _strip_descriptions({"type": "object", "properties": properties}),
+            }
+        )
+    return json.dumps({"lists": lists}, separators=(",", ":"), sort_keys=False) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -446,10 +494,16 @@ def main(argv: list[str] | None = None) -> int:
         target = SCHEMAS_DIR / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             changed.append(name)
+    index = build_list_index(spec_dir)
+    index_changed = not LIST_INDEX.is_file() or LIST_INDEX.read_text(encoding="utf-8") != index
+    if index_changed:
+        changed.append(LIST_INDEX.name)
+        outputs[LIST_INDEX.name] = index
 
     if args.check:
         for name in changed:
-            print(f"differs: tap_twilio/schemas/{name}")
+            folder = "tap_twilio" if name == LIST_INDEX.name else "tap_twilio/schemas"
+            print(f"differs: {folder}/{name}")
         for name in stale:
             print(f"stale: tap_twilio/schemas/{name}")
         if changed or stale:
@@ -460,7 +514,8 @@ def main(argv: list[str] | None = None) -> int:
 
     SCHEMAS_DIR.mkdir(parents=True, exist_ok=True)
     for name in changed:
-        (SCHEMAS_DIR / name).write_text(outputs[name], encoding="utf-8")
+        target = LIST_INDEX if name == LIST_INDEX.name else SCHEMAS_DIR / name
+        target.write_text(outputs[name], encoding="utf-8")
     for name in stale:
         (SCHEMAS_DIR / name).unlink()
     print(f"{len(outputs)} schemas: {len(changed)} written, {len(stale)} stale removed")

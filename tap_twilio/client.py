@@ -10,6 +10,7 @@ Two API families share one base class:
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import random
@@ -54,6 +55,9 @@ _BODY_ATTR = "_twilio_body"
 class TwilioAPIError(FatalAPIError):
     """A Twilio error that stops the sync; its message is one line meant for the user."""
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else type(self).__name__
+
 
 def rfc2822_to_iso(value: str) -> str:
     """Convert Twilio's RFC 2822 timestamp to ISO 8601 UTC (``YYYY-MM-DDTHH:MM:SS+00:00``).
@@ -97,6 +101,25 @@ def parse_json_string(value: t.Any) -> t.Any:
 def utc_now() -> dt.datetime:
     """Return the current time in UTC."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _days_ago(days: int) -> dt.datetime:
+    """Midnight UTC ``days`` days before today."""
+    today = utc_now().replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - dt.timedelta(days=days)
+
+
+class TwilioAuth(requests.auth.AuthBase):
+    """HTTP Basic with the configured credentials, unless a request carries an account's own."""
+
+    def __init__(self, default: HTTPBasicAuth) -> None:
+        self.default = default
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the Authorization header."""
+        if "Authorization" in request.headers:
+            return request
+        return self.default(request)
 
 
 class TwilioPaginator(BaseHATEOASPaginator):
@@ -146,6 +169,8 @@ class TwilioStream(RESTStream[ParseResult]):
     retention_days: t.ClassVar[int | None] = None
     #: Always send a window, even on a first sync without ``start_date``.
     window_required: t.ClassVar[bool] = False
+    #: Days a first sync without ``start_date`` reads when a window is required.
+    default_window_days: t.ClassVar[int | None] = None
     #: Context keys copied into every record (parents' SIDs).
     context_fields: t.ClassVar[tuple[str, ...]] = ()
     #: Fields Twilio sends as JSON-encoded strings; emitted decoded.
@@ -167,11 +192,8 @@ class TwilioStream(RESTStream[ParseResult]):
 
     @override
     @cached_property
-    def authenticator(self) -> HTTPBasicAuth:
-        config = self.config
-        if config.get("api_key_sid"):
-            return HTTPBasicAuth(config["api_key_sid"], config["api_key_secret"])
-        return HTTPBasicAuth(config["account_sid"], config["auth_token"])
+    def authenticator(self) -> TwilioAuth:
+        return TwilioAuth(basic_auth(self.config))
 
     @override
     @property
@@ -272,12 +294,12 @@ class TwilioStream(RESTStream[ParseResult]):
         if partition in cache:
             return cache[partition]
         start = self._unclamped_start(context)
+        first_days = self.default_window_days or self.retention_days
+        if start is None and self.window_required and first_days:
+            start = _days_ago(first_days - 1)
         if self.retention_days is not None:
-            floor = utc_now() - dt.timedelta(days=self.retention_days - 1)
-            floor = floor.replace(hour=0, minute=0, second=0, microsecond=0)
-            if start is None and self.window_required:
-                start = floor
-            elif start is not None and start < floor:
+            floor = _days_ago(self.retention_days - 1)
+            if start is not None and start < floor:
                 self.logger.info(
                     "%s: Twilio keeps %d days of this data; reading from %s instead of %s%s.",
                     self.name,
@@ -427,27 +449,43 @@ class TwilioStream(RESTStream[ParseResult]):
         )
 
     def _where(self, response: requests.Response) -> str:
-        path = urlparse(response.request.url).path
-        return f"Twilio {self.product} API {response.request.method} {path}"
+        return where(response, self.product)
 
     def _error_line(self, response: requests.Response) -> str:
-        """One line naming the request and Twilio's error code and message."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        code = message = None
-        if isinstance(body, dict):
-            code, message = body.get("code"), body.get("message")
-        if message is None:
-            text = (response.text or "").strip().replace("\n", " ")
-            message = text[:120] or response.reason or "no body"
-        hint = _HINTS.get(response.status_code, "")
-        code_text = f" code {code}" if code is not None else ""
-        return (
-            f"{self._where(response)} failed: HTTP {response.status_code}{code_text}: "
-            f"{message}{hint}"
-        )
+        return error_line(response, self.product)
+
+
+def basic_auth(config: t.Mapping[str, t.Any]) -> HTTPBasicAuth:
+    """HTTP Basic credentials: the API key when configured, else account SID and token."""
+    if config.get("api_key_sid"):
+        return HTTPBasicAuth(config["api_key_sid"], config["api_key_secret"])
+    return HTTPBasicAuth(config["account_sid"], config["auth_token"])
+
+
+def where(response: requests.Response, product: str) -> str:
+    """``Twilio <product> API <METHOD> <path>`` for messages about a response."""
+    path = urlparse(response.request.url).path
+    return f"Twilio {product} API {response.request.method} {path}"
+
+
+def error_line(response: requests.Response, product: str) -> str:
+    """One line naming the request and Twilio's error code and message (never a secret)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    code = message = None
+    if isinstance(body, dict):
+        code, message = body.get("code"), body.get("message")
+    if message is None:
+        text = " ".join((response.text or "").split())
+        message = text[:120] or response.reason or "no body"
+    hint = _HINTS.get(response.status_code, "")
+    code_text = f" code {code}" if code is not None else ""
+    return (
+        f"{where(response, product)} failed: HTTP {response.status_code}{code_text}: "
+        f"{message}{hint}"
+    )
 
 
 _HINTS = {
@@ -496,7 +534,90 @@ class CoreStream(TwilioStream):
     state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
 
 
+class ProductUnavailableError(TwilioAPIError):
+    """The credentials may not use a whole Twilio product (403, or 404 on its root list)."""
+
+
 class ProductStream(TwilioStream):
-    """A list of one of Twilio's v1/v2 product APIs (``meta`` envelope, ISO dates)."""
+    """A list of one of Twilio's v1/v2 product APIs (``meta`` envelope, ISO dates).
+
+    Product APIs return the data of the account the credentials belong to, so each
+    account is read with its own credentials: the configured ones for the main account,
+    the auth token ``Accounts.json`` lists for a subaccount. A product an account may not
+    use (403, or 404 on the product's first list) is skipped with one warning.
+    """
 
     filter_format = "datetime"
+    #: The first list of a product (its 404 means "no such product for this account").
+    product_root: t.ClassVar[bool] = False
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        account = (context or {}).get("account_sid")
+        skipped = self._tap.__dict__.setdefault("_skipped_products", set())
+        if (self.product, account) in skipped:
+            return
+        if account_auth(self._tap, self.config, account) is None:
+            skipped.add((self.product, account))
+            self.logger.warning(
+                "Skipping Twilio product '%s' for subaccount %s: product APIs need the "
+                "subaccount's own credentials, which Twilio lists only to auth-token "
+                "credentials.",
+                self.product,
+                account,
+            )
+            return
+        try:
+            yield from super().get_records(context)
+        except ProductUnavailableError as exc:
+            skipped.add((self.product, account))
+            self.logger.warning(
+                "Skipping Twilio product '%s'%s: %s",
+                self.product,
+                self._context_label(context),
+                exc,
+            )
+
+    @override
+    def get_http_request(self, *, page: PageContext[ParseResult]) -> HTTPRequest:
+        request = super().get_http_request(page=page)
+        account = (page.stream_context or {}).get("account_sid")
+        if account and account != self.config["account_sid"]:
+            auth = account_auth(self._tap, self.config, account)
+            if auth is not None:
+                request.headers["Authorization"] = _basic_header(auth)
+        return request
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status == 403 or (status == 404 and self.product_root):
+            raise ProductUnavailableError(self._error_line(response), response)
+        super().validate_response(response)
+
+    def child(self, context: Context | None, **keys: str) -> dict:
+        """A child context: the account plus the parent's SIDs."""
+        return {"account_sid": (context or {}).get("account_sid"), **keys}
+
+
+def remember_account_token(tap: t.Any, sid: str, token: str | None) -> None:
+    """Keep a subaccount's auth token in memory for its product API requests (never emitted)."""
+    if sid and token:
+        tap.__dict__.setdefault("_account_tokens", {})[sid] = token
+
+
+def account_auth(
+    tap: t.Any,
+    config: t.Mapping[str, t.Any],
+    account: str | None,
+) -> HTTPBasicAuth | None:
+    """Credentials that read an account's product data; None when the tap has none."""
+    if account is None or account == config["account_sid"]:
+        return basic_auth(config)
+    token = tap.__dict__.get("_account_tokens", {}).get(account)
+    return HTTPBasicAuth(account, token) if token else None
+
+
+def _basic_header(auth: HTTPBasicAuth) -> str:
+    raw = f"{auth.username}:{auth.password}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")

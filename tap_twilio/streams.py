@@ -6,7 +6,14 @@ import datetime as dt
 import sys
 import typing as t
 
-from tap_twilio.client import CoreStream, ProductStream, parse_datetime, rfc2822_to_iso
+from tap_twilio.client import (
+    CoreStream,
+    ProductStream,
+    TwilioAPIError,
+    parse_datetime,
+    remember_account_token,
+    rfc2822_to_iso,
+)
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -29,6 +36,21 @@ class AccountsStream(CoreStream):
     dropped_fields = ("auth_token",)
     context_fields = ()
     state_partitioning_keys = None
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        seen = set()
+        for row in super().get_records(context):
+            seen.add(row.get("sid"))
+            remember_account_token(self._tap, row.get("sid"), row.get("auth_token"))
+            yield row
+        missing = sorted(set(self.config.get("account_sids") or ()) - seen)
+        if missing:
+            msg = (
+                f"account_sids: {', '.join(missing)} is not an account these credentials "
+                "can read (Accounts.json does not list it)"
+            )
+            raise TwilioAPIError(msg)
 
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
@@ -228,10 +250,13 @@ class MessagesStream(AccountChild):
     retention_days = 400
 
     @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        if str(record.get("num_media") or "0") == "0":
-            return None
-        return {"account_sid": record["account_sid"], "message_sid": record["sid"]}
+    def generate_child_contexts(
+        self,
+        record: Record,
+        context: Context | None,
+    ) -> t.Iterable[Context | None]:
+        if str(record.get("num_media") or "0") != "0":
+            yield {"account_sid": record["account_sid"], "message_sid": record["sid"]}
 
 
 class MessageMediaStream(CoreStream):
@@ -329,6 +354,10 @@ class UsageTriggersStream(AccountChild):
 class AlertsStream(ProductStream):
     """Monitor alerts (errors and warnings); Twilio keeps 30 days of them."""
 
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
     name = "alerts"
     product = "monitor"
     path = "/v1/Alerts"
@@ -339,6 +368,431 @@ class AlertsStream(ProductStream):
     end_param = "EndDate"
     retention_days = 30
     window_required = True
+
+
+class MonitorEventsStream(ProductStream):
+    """Monitor events: the account's audit log."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+
+    name = "monitor_events"
+    product = "monitor"
+    path = "/v1/Events"
+    list_key = "events"
+    primary_keys = ("sid",)
+    replication_key = "event_date"
+    start_param = "StartDate"
+    end_param = "EndDate"
+
+
+# Conversations v1 ------------------------------------------------------------------------
+
+
+class ConversationServicesStream(ProductStream):
+    """Conversation services."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
+    name = "conversation_services"
+    product = "conversations"
+    path = "/v1/Services"
+    list_key = "services"
+    max_page_size = 100
+    primary_keys = ("sid",)
+
+
+class ConversationsStream(ProductStream):
+    """Conversations, filtered server-side by creation date.
+
+    When its messages or participants are selected, every conversation is read (the SDK
+    turns this stream to full table) so that new messages in old conversations are not lost.
+    """
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+
+    name = "conversations"
+    product = "conversations"
+    path = "/v1/Conversations"
+    list_key = "conversations"
+    max_page_size = 100
+    primary_keys = ("sid",)
+    replication_key = "date_created"
+    start_param = "StartDate"
+    end_param = "EndDate"
+    json_string_fields = ("attributes",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, conversation_sid=record["sid"])
+
+
+class ConversationChild(ProductStream):
+    """A list under one conversation."""
+
+    product = "conversations"
+    parent_stream_type = ConversationsStream
+    ignore_parent_replication_key = True
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    max_page_size = 100
+    primary_keys = ("sid",)
+    json_string_fields = ("attributes",)
+    context_fields = ("conversation_sid",)
+
+
+class ConversationMessagesStream(ConversationChild):
+    """Messages of each conversation."""
+
+    name = "conversation_messages"
+    path = "/v1/Conversations/{conversation_sid}/Messages"
+    list_key = "messages"
+
+
+class ConversationParticipantsStream(ConversationChild):
+    """Participants of each conversation."""
+
+    name = "conversation_participants"
+    path = "/v1/Conversations/{conversation_sid}/Participants"
+    list_key = "participants"
+
+
+class ConversationUsersStream(ProductStream):
+    """Conversation users."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+
+    name = "conversation_users"
+    product = "conversations"
+    path = "/v1/Users"
+    list_key = "users"
+    max_page_size = 50
+    primary_keys = ("sid",)
+    json_string_fields = ("attributes",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, user_sid=record["sid"])
+
+
+class ConversationUserConversationsStream(ProductStream):
+    """The conversations each user takes part in (one row per user and conversation)."""
+
+    name = "conversation_user_conversations"
+    product = "conversations"
+    parent_stream_type = ConversationUsersStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    path = "/v1/Users/{user_sid}/Conversations"
+    list_key = "conversations"
+    max_page_size = 50
+    primary_keys = ("user_sid", "conversation_sid")
+    json_string_fields = ("attributes",)
+    context_fields = ("user_sid",)
+
+
+# Studio v2 -------------------------------------------------------------------------------
+
+
+class StudioFlowsStream(ProductStream):
+    """Studio flows, with their definition."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
+    name = "studio_flows"
+    product = "studio"
+    path = "/v2/Flows"
+    list_key = "flows"
+    primary_keys = ("sid",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, flow_sid=record["sid"])
+
+
+class StudioExecutionsStream(ProductStream):
+    """Executions of each flow, filtered server-side by creation date (state per flow)."""
+
+    name = "studio_executions"
+    product = "studio"
+    parent_stream_type = StudioFlowsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid", "flow_sid"]
+    path = "/v2/Flows/{flow_sid}/Executions"
+    list_key = "executions"
+    primary_keys = ("sid",)
+    replication_key = "date_created"
+    start_param = "DateCreatedFrom"
+    end_param = "DateCreatedTo"
+    context_fields = ("flow_sid",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, flow_sid=record["flow_sid"], execution_sid=record["sid"])
+
+
+class StudioExecutionStepsStream(ProductStream):
+    """Steps of the executions read in this run."""
+
+    name = "studio_execution_steps"
+    product = "studio"
+    parent_stream_type = StudioExecutionsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid", "flow_sid"]
+    path = "/v2/Flows/{flow_sid}/Executions/{execution_sid}/Steps"
+    list_key = "steps"
+    primary_keys = ("sid",)
+    context_fields = ("flow_sid", "execution_sid")
+
+
+# Chat v2 ---------------------------------------------------------------------------------
+
+
+class ChatServicesStream(ProductStream):
+    """Chat services."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
+    name = "chat_services"
+    product = "chat"
+    path = "/v2/Services"
+    list_key = "services"
+    max_page_size = 100
+    primary_keys = ("sid",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, service_sid=record["sid"])
+
+
+class ChatServiceChild(ProductStream):
+    """A list under one chat service."""
+
+    product = "chat"
+    parent_stream_type = ChatServicesStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    max_page_size = 100
+    primary_keys = ("sid",)
+    context_fields = ("service_sid",)
+
+
+class ChatRolesStream(ChatServiceChild):
+    """Roles of each chat service."""
+
+    name = "chat_roles"
+    path = "/v2/Services/{service_sid}/Roles"
+    list_key = "roles"
+
+
+class ChatUsersStream(ChatServiceChild):
+    """Users of each chat service."""
+
+    name = "chat_users"
+    path = "/v2/Services/{service_sid}/Users"
+    list_key = "users"
+    json_string_fields = ("attributes",)
+
+
+class ChatChannelsStream(ChatServiceChild):
+    """Channels of each chat service."""
+
+    name = "chat_channels"
+    path = "/v2/Services/{service_sid}/Channels"
+    list_key = "channels"
+    json_string_fields = ("attributes",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, service_sid=record["service_sid"], channel_sid=record["sid"])
+
+
+class ChatChannelMembersStream(ChatServiceChild):
+    """Members of each chat channel."""
+
+    name = "chat_channel_members"
+    parent_stream_type = ChatChannelsStream
+    path = "/v2/Services/{service_sid}/Channels/{channel_sid}/Members"
+    list_key = "members"
+    json_string_fields = ("attributes",)
+    context_fields = ("service_sid", "channel_sid")
+
+
+class ChatChannelMessagesStream(ChatServiceChild):
+    """Messages of each chat channel."""
+
+    name = "chat_channel_messages"
+    parent_stream_type = ChatChannelsStream
+    path = "/v2/Services/{service_sid}/Channels/{channel_sid}/Messages"
+    list_key = "messages"
+    json_string_fields = ("attributes",)
+    context_fields = ("service_sid", "channel_sid")
+
+
+# Trunking v1, Verify v2 ------------------------------------------------------------------
+
+
+class SipTrunksStream(ProductStream):
+    """Elastic SIP trunks."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
+    name = "sip_trunks"
+    product = "trunking"
+    path = "/v1/Trunks"
+    list_key = "trunks"
+    primary_keys = ("sid",)
+
+
+class VerifyServicesStream(ProductStream):
+    """Verify services."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
+    name = "verify_services"
+    product = "verify"
+    path = "/v2/Services"
+    list_key = "services"
+    primary_keys = ("sid",)
+
+
+# TaskRouter v1 ---------------------------------------------------------------------------
+
+
+class TaskRouterWorkspacesStream(ProductStream):
+    """TaskRouter workspaces: all, or those listed in ``taskrouter_workspace_sids``."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+    product_root = True
+
+    name = "taskrouter_workspaces"
+    product = "taskrouter"
+    path = "/v1/Workspaces"
+    list_key = "workspaces"
+    primary_keys = ("sid",)
+
+    @override
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        listed = self.config.get("taskrouter_workspace_sids")
+        if listed and row.get("sid") not in listed:
+            return None
+        return super().post_process(row, context)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, workspace_sid=record["sid"])
+
+
+class WorkspaceChild(ProductStream):
+    """A list under one TaskRouter workspace (state per workspace)."""
+
+    product = "taskrouter"
+    parent_stream_type = TaskRouterWorkspacesStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid", "workspace_sid"]
+    primary_keys = ("sid",)
+    context_fields = ("workspace_sid",)
+
+
+class TaskRouterActivitiesStream(WorkspaceChild):
+    """Worker activities."""
+
+    name = "taskrouter_activities"
+    path = "/v1/Workspaces/{workspace_sid}/Activities"
+    list_key = "activities"
+
+
+class TaskRouterTaskQueuesStream(WorkspaceChild):
+    """Task queues."""
+
+    name = "taskrouter_task_queues"
+    path = "/v1/Workspaces/{workspace_sid}/TaskQueues"
+    list_key = "task_queues"
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(
+            context, workspace_sid=record["workspace_sid"], task_queue_sid=record["sid"]
+        )
+
+
+class TaskRouterTaskQueueStatisticsStream(WorkspaceChild):
+    """Cumulative statistics of each task queue, as of the sync."""
+
+    name = "taskrouter_task_queue_statistics"
+    parent_stream_type = TaskRouterTaskQueuesStream
+    path = "/v1/Workspaces/{workspace_sid}/TaskQueues/{task_queue_sid}/CumulativeStatistics"
+    primary_keys = ("workspace_sid", "task_queue_sid", "start_time")
+    context_fields = ("workspace_sid", "task_queue_sid")
+
+
+class TaskRouterTasksStream(WorkspaceChild):
+    """Tasks (Twilio keeps finished tasks only briefly)."""
+
+    name = "taskrouter_tasks"
+    path = "/v1/Workspaces/{workspace_sid}/Tasks"
+    list_key = "tasks"
+    json_string_fields = ("attributes", "addons")
+
+
+class TaskRouterWorkersStream(WorkspaceChild):
+    """Workers."""
+
+    name = "taskrouter_workers"
+    path = "/v1/Workspaces/{workspace_sid}/Workers"
+    list_key = "workers"
+    json_string_fields = ("attributes",)
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, workspace_sid=record["workspace_sid"], worker_sid=record["sid"])
+
+
+class TaskRouterWorkerChannelsStream(WorkspaceChild):
+    """Each worker's capacity per task channel."""
+
+    name = "taskrouter_worker_channels"
+    parent_stream_type = TaskRouterWorkersStream
+    path = "/v1/Workspaces/{workspace_sid}/Workers/{worker_sid}/Channels"
+    list_key = "channels"
+    context_fields = ("workspace_sid", "worker_sid")
+
+
+class TaskRouterWorkflowsStream(WorkspaceChild):
+    """Workflows, with their configuration."""
+
+    name = "taskrouter_workflows"
+    path = "/v1/Workspaces/{workspace_sid}/Workflows"
+    list_key = "workflows"
+    json_string_fields = ("configuration",)
+
+
+class TaskRouterTaskChannelsStream(WorkspaceChild):
+    """Task channels."""
+
+    name = "taskrouter_task_channels"
+    path = "/v1/Workspaces/{workspace_sid}/TaskChannels"
+    list_key = "channels"
+
+
+class TaskRouterEventsStream(WorkspaceChild):
+    """Workspace events; a window is always sent (without one Twilio returns 15 minutes)."""
+
+    name = "taskrouter_events"
+    path = "/v1/Workspaces/{workspace_sid}/Events"
+    list_key = "events"
+    replication_key = "event_date"
+    start_param = "StartDate"
+    end_param = "EndDate"
+    window_required = True
+    default_window_days = 30
 
 
 CORE_STREAMS: tuple[type[CoreStream | ProductStream], ...] = (
@@ -366,3 +820,36 @@ CORE_STREAMS: tuple[type[CoreStream | ProductStream], ...] = (
     UsageTriggersStream,
     AlertsStream,
 )
+
+PRODUCT_STREAMS: tuple[type[ProductStream], ...] = (
+    MonitorEventsStream,
+    ConversationServicesStream,
+    ConversationsStream,
+    ConversationMessagesStream,
+    ConversationParticipantsStream,
+    ConversationUsersStream,
+    ConversationUserConversationsStream,
+    StudioFlowsStream,
+    StudioExecutionsStream,
+    StudioExecutionStepsStream,
+    ChatServicesStream,
+    ChatRolesStream,
+    ChatUsersStream,
+    ChatChannelsStream,
+    ChatChannelMembersStream,
+    ChatChannelMessagesStream,
+    SipTrunksStream,
+    VerifyServicesStream,
+    TaskRouterWorkspacesStream,
+    TaskRouterActivitiesStream,
+    TaskRouterTaskQueuesStream,
+    TaskRouterTaskQueueStatisticsStream,
+    TaskRouterTasksStream,
+    TaskRouterWorkersStream,
+    TaskRouterWorkerChannelsStream,
+    TaskRouterWorkflowsStream,
+    TaskRouterTaskChannelsStream,
+    TaskRouterEventsStream,
+)
+
+STREAMS = CORE_STREAMS + PRODUCT_STREAMS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -13,8 +14,9 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_twilio import custom
 from tap_twilio.client import parse_datetime
-from tap_twilio.streams import CORE_STREAMS
+from tap_twilio.streams import STREAMS
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -170,6 +172,87 @@ class TapTwilio(Tap):
             "replaced by api, monitor, conversations, …).",
         ),
         th.Property(
+            "taskrouter_workspace_sids",
+            th.ArrayType(th.StringType(pattern="^WS[0-9a-fA-F]{32}$")),
+            title="TaskRouter Workspace SIDs",
+            description="Sync only these TaskRouter workspaces (default: all).",
+        ),
+        th.Property(
+            "custom_streams",
+            th.ArrayType(
+                th.ObjectType(
+                    th.Property(
+                        "name",
+                        th.StringType,
+                        required=True,
+                        description="Stream name (lowercase, digits, _).",
+                    ),
+                    th.Property(
+                        "path",
+                        th.StringType,
+                        required=True,
+                        description="List path (e.g. /2010-04-01/Accounts/"
+                        "{account_sid}/SIP/Domains.json) or a full URL on a Twilio "
+                        "host.",
+                    ),
+                    th.Property(
+                        "product",
+                        th.StringType,
+                        description="Product host of a path: api (default), "
+                        "monitor, conversations, …",
+                    ),
+                    th.Property(
+                        "primary_keys",
+                        th.ArrayType(th.StringType),
+                        required=True,
+                        description="Fields that identify a row.",
+                    ),
+                    th.Property(
+                        "list_key",
+                        th.StringType,
+                        description="Key of the record list (default: Twilio's).",
+                    ),
+                    th.Property(
+                        "replication_key",
+                        th.StringType,
+                        description="Date field to bookmark on (incremental).",
+                    ),
+                    th.Property(
+                        "start_param",
+                        th.StringType,
+                        description="Filter that sends the window start, e.g. "
+                        "DateCreated> or StartDate.",
+                    ),
+                    th.Property(
+                        "end_param",
+                        th.StringType,
+                        description="Filter that sends the window end (now).",
+                    ),
+                    th.Property(
+                        "filter_format",
+                        th.StringType,
+                        allowed_values=["date", "datetime"],
+                        description="date: YYYY-MM-DD; datetime: ISO 8601 (Z).",
+                    ),
+                    th.Property(
+                        "per_account",
+                        th.BooleanType,
+                        description="Read once per account (default: when the "
+                        "path has {account_sid}).",
+                    ),
+                    th.Property(
+                        "max_page_size",
+                        th.IntegerType(minimum=1, maximum=1000),
+                        description="PageSize for lists not in Twilio's spec (default 50).",
+                    ),
+                )
+            ),
+            title="Custom Streams",
+            description="Any Twilio list endpoint as an extra stream, with the same auth, "
+            "paging, retries and state. Schema from Twilio's OpenAPI spec when the path is a "
+            "known list, else inferred from the first page.",
+        ),
+        th.Property(
             "user_agent",
             th.StringType,
             title="User Agent",
@@ -179,7 +262,11 @@ class TapTwilio(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [stream_class(tap=self) for stream_class in CORE_STREAMS]
+        streams: list[Stream] = [stream_class(tap=self) for stream_class in STREAMS]
+        for entry in self.config.get("custom_streams") or []:
+            stream_class, schema = custom.build_stream_class(entry, self.config)
+            streams.append(stream_class(tap=self, schema=schema))
+        return streams
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -188,7 +275,9 @@ class TapTwilio(Tap):
         except ConfigValidationError as exc:  # pragma: no cover - raise_errors=False
             errors = exc.errors
         problems = [*describe_schema_errors(self.config, self.config_jsonschema), *errors]
-        problems = problems[:1] if problems else check_config(self.config)
+        if not problems:
+            builtin = {cls.name for cls in STREAMS}
+            problems = check_config(self.config) + custom.validate_entries(self.config, builtin)
         if problems and raise_errors:
             raise TapConfigError(problems[0])
         return problems
@@ -205,7 +294,9 @@ def describe_schema_errors(config: t.Mapping[str, t.Any], schema: dict) -> list[
         if error.validator == "required":
             lines.append(f"setting {error.message.split(chr(39))[1]} is required")
         elif top in SECRET_SETTINGS:
-            lines.append(f"setting {setting} must be a {error.schema.get('type', 'string')}")
+            kinds = error.schema.get("type", "string")
+            kinds = [k for k in ([kinds] if isinstance(kinds, str) else kinds) if k != "null"]
+            lines.append(f"setting {setting} must be a {' or '.join(kinds)}")
         else:
             lines.append(f"setting {setting}: {error.message}")
     return lines
@@ -248,14 +339,40 @@ def main() -> None:
         from tap_twilio import webhooks
 
         sys.exit(webhooks.main(sys.argv[2:]))
+    problem = _unreadable_config(sys.argv[1:])
+    if problem:
+        _fail(f"invalid config: {problem}", 2)
     try:
         TapTwilio.cli()
     except TapConfigError as exc:
         _fail(f"invalid config: {exc}", 2)
     except FatalAPIError as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1)
+    except custom.CustomStreamError as exc:
+        _fail(f"invalid config: {exc}", 2)
     except ConfigValidationError as exc:
         _fail(f"invalid config: {exc.errors[0] if exc.errors else exc}", 2)
+
+
+def _unreadable_config(args: list[str]) -> str | None:
+    """A one-line reason why a ``--config`` file cannot be used, if one cannot."""
+    paths = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--config"]
+    paths += [a.split("=", 1)[1] for a in args if a.startswith("--config=")]
+    for path in paths:
+        if path == "ENV":
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                value = json.load(handle)
+        except FileNotFoundError:
+            return f"config file {path} does not exist"
+        except OSError as exc:
+            return f"config file {path} cannot be read ({exc.strerror})"
+        except ValueError as exc:
+            return f"config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno})"
+        if not isinstance(value, dict):
+            return f"config file {path} must hold a JSON object"
+    return None
 
 
 def _fail(message: str, code: int) -> t.NoReturn:

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Regenerate the README's settings and streams tables from the tap itself.
+
+    python scripts/readme_tables.py          # rewrite README.md between the markers
+    python scripts/readme_tables.py --check  # exit 1 if README.md is out of date
+
+The settings table is ``tap-twilio --about --format=markdown``'s; the streams table comes
+from the stream classes (name, primary key, replication, server-side filter, parent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def settings_table() -> str:
+    """The Settings table of ``--about --format=markdown``."""
+    from tap_twilio.tap import TapTwilio
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        TapTwilio.print_about(output_format="markdown")
+    text = buf.getvalue()
+    start = text.index("| Setting")
+    end = text.index("\n\n", start)
+    return text[start:end].strip()
+
+
+def streams_table() -> str:
+    """One row per stream: name, product, key, replication, filter, parent."""
+    from tap_twilio.streams import STREAMS
+
+    rows = [
+        "| Stream | Product | Primary key | Replication | Server-side filter | Parent |",
+        "|:-------|:--------|:------------|:------------|:-------------------|:-------|",
+    ]
+    for cls in STREAMS:
+        key = ", ".join(cls.primary_keys or ())
+        rk = cls.replication_key if isinstance(cls.replication_key, str) else None
+        if rk:
+            replication = f"INCREMENTAL (`{rk}`)"
+            params = [p for p in (cls.start_param, cls.end_param) if p]
+            lower = f"`{cls.start_param}=`" if cls.start_param else ""
+            upper = f" + `{cls.end_param}=`" if cls.end_param else ""
+            filt = lower + upper if params else "—"
+        else:
+            replication = "FULL_TABLE"
+            filt = "—"
+        parent = cls.parent_stream_type.name if cls.parent_stream_type else "—"
+        rows.append(f"| `{cls.name}` | {cls.product} | {key} | {replication} | {filt} | {parent} |")
+    return "\n".join(rows)
+
+
+def render(readme: str) -> str:
+    """README text with both generated sections replaced."""
+    for name, table in (("settings", settings_table()), ("streams", streams_table())):
+        pattern = re.compile(
+            rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", flags=re.DOTALL
+        )
+        if not pattern.search(readme):
+            raise SystemExit(f"README.md has no <!-- {name}:start/end --> markers")
+        readme = pattern.sub(lambda m, t=table: m.group(1) + t + m.group(2), readme)
+    return readme
+
+
+def main() -> int:
+    """Rewrite or check README.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if README.md is stale")
+    args = parser.parse_args()
+    current = README.read_text()
+    wanted = render(current)
+    if args.check:
+        if wanted != current:
+            print("README.md tables are stale: run python scripts/readme_tables.py")
+            return 1
+        print("README.md tables are current")
+        return 0
+    README.write_text(wanted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

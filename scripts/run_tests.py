@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Set up and run the whole test suite: ``python3 scripts/run_tests.py [pytest args]``.
+
+Creates ``.venv`` if missing, installs the tap with its test extras, checks style with
+ruff and runs pytest. Needs only Python 3.10+ and access to PyPI.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def run(*args: str) -> None:
+    """Run a command in the repo; stop on failure."""
+    print("+", " ".join(args), flush=True)
+    subprocess.run(args, check=True, cwd=ROOT)
+
+
+def main() -> int:
+    """Install, lint, test."""
+    if not (BIN / "python").exists():
+        run(sys.executable, "-m", "venv", str(VENV))
+    run(
+        str(BIN / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "-e",
+        ".[test]",
+    )
+    run(str(BIN / "ruff"), "check", "tap_twilio", "tests", "scripts")
+    run(str(BIN / "ruff"), "format", "--check", "tap_twilio", "tests", "scripts")
+    result = subprocess.run(
+        [str(BIN / "python"), "-m", "pytest", *sys.argv[1:]], cwd=ROOT, check=False
+    )
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""What the tap should emit, computed from the sandbox's own data (not from the tap)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+from tap_twilio.client import parse_datetime
+
+if t.TYPE_CHECKING:
+    from tap_twilio.sandbox import Sandbox
+
+# Primary keys as Twilio identifies rows (docs/streams-spec.md), written out independently
+# of the tap's stream classes.
+CORE_KEYS: dict[str, tuple[str, ...]] = {
+    "accounts": ("sid",),
+    "account_balance": ("account_sid",),
+    "addresses": ("sid",),
+    "dependent_phone_numbers": ("sid",),
+    "applications": ("sid",),
+    "available_phone_number_countries": ("account_sid", "country_code"),
+    "available_phone_numbers_local": ("account_sid", "iso_country", "phone_number"),
+    "available_phone_numbers_mobile": ("account_sid", "iso_country", "phone_number"),
+    "available_phone_numbers_toll_free": ("account_sid", "iso_country", "phone_number"),
+    "calls": ("sid",),
+    "conferences": ("sid",),
+    "conference_participants": ("conference_sid", "call_sid"),
+    "incoming_phone_numbers": ("sid",),
+    "keys": ("sid",),
+    "messages": ("sid",),
+    "message_media": ("sid",),
+    "outgoing_caller_ids": ("sid",),
+    "queues": ("sid",),
+    "recordings": ("sid",),
+    "transcriptions": ("sid",),
+    "usage_records": ("account_sid", "category", "start_date", "end_date"),
+    "usage_triggers": ("sid",),
+    "alerts": ("sid",),
+}
+ACCOUNT_WIDE = {"alerts"}
+
+
+def key_of(row: dict, key: tuple[str, ...]) -> tuple:
+    """A row's primary-key tuple."""
+    return tuple(row.get(k) for k in key)
+
+
+def expected_rows(
+    sb: Sandbox,
+    stream: str,
+    accounts: t.Iterable[str] | None = None,
+) -> list[dict]:
+    """Raw sandbox rows the tap should read for a stream, with account_sid filled in."""
+    if stream in ACCOUNT_WIDE:
+        rows = list(sb.expected(stream))
+        if accounts is not None:
+            rows = [r for r in rows if r["account_sid"] in set(accounts)]
+        if stream == "alerts":
+            # Twilio answers at most 30 days of alerts.
+            today = dt.datetime.now(dt.timezone.utc).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            floor = today - dt.timedelta(days=29)
+            rows = [r for r in rows if parse_datetime(r["date_generated"]) >= floor]
+        return rows
+    sids = list(accounts) if accounts is not None else [a["sid"] for a in sb.accounts]
+    rows = []
+    for sid in sids:
+        for row in sb.expected(stream, sid):
+            rows.append({"account_sid": sid, **row})
+    return rows
+
+
+def expected_keys(
+    sb: Sandbox,
+    stream: str,
+    accounts: t.Iterable[str] | None = None,
+) -> set[tuple]:
+    """Primary keys the tap should emit for a stream."""
+    key = CORE_KEYS[stream]
+    return {key_of(row, key) for row in expected_rows(sb, stream, accounts)}
