@@ -253,6 +253,36 @@ class TapTwilio(Tap):
             "known list, else inferred from the first page.",
         ),
         th.Property(
+            "webhook_auth_token",
+            th.StringType,
+            secret=True,
+            title="Webhook Auth Token",
+            description="Key that checks X-Twilio-Signature in webhook-mode (default: "
+            "auth_token; required with API-key auth, since Twilio signs with the account's "
+            "auth token).",
+        ),
+        th.Property(
+            "webhook_public_url",
+            th.StringType,
+            title="Webhook Public URL",
+            description="Public base URL Twilio calls in webhook-mode (behind a proxy or "
+            "tunnel), e.g. https://hooks.example.com; signatures are checked against it.",
+        ),
+        th.Property(
+            "webhook_host",
+            th.StringType,
+            default="127.0.0.1",
+            title="Webhook Host",
+            description="Address the webhook-mode server listens on.",
+        ),
+        th.Property(
+            "webhook_port",
+            th.IntegerType(minimum=0, maximum=65535),
+            default=8080,
+            title="Webhook Port",
+            description="Port the webhook-mode server listens on (0: any free port).",
+        ),
+        th.Property(
             "user_agent",
             th.StringType,
             title="User Agent",
