@@ -143,11 +143,13 @@ def test_forbidden_product_is_skipped_with_one_warning(fresh_sandbox, tap_log):
     ):
         assert result.records[stream]
     warnings = [line for line in tap_log if "Skipping Twilio product" in line]
-    assert len(warnings) == 2
-    assert any("'taskrouter'" in w and "HTTP 403" in w for w in warnings)
-    assert any("'verify'" in w and "HTTP 404" in w for w in warnings)
-    # One request per denied product, not one per stream.
-    assert sum(1 for r in sb.requests if r.product == "taskrouter") == 1
+    # One warning and one request per denied product and account, not one per stream.
+    accounts = [a["sid"] for a in sb.accounts]
+    assert len(warnings) == 2 * len(accounts)
+    for sid in accounts:
+        assert any(f"'taskrouter' for account {sid}" in w and "HTTP 403" in w for w in warnings)
+        assert any(f"'verify' for account {sid}" in w and "HTTP 404" in w for w in warnings)
+    assert sum(1 for r in sb.requests if r.product == "taskrouter") == len(accounts)
 
 
 def test_other_errors_in_products_stay_fatal(fresh_sandbox):

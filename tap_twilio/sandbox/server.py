@@ -1,0 +1,604 @@
+"""HTTP transport (ThreadingHTTPServer, HTTP/1.1 keep-alive) and the ``Sandbox`` facade."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tap_twilio.sandbox.faults import Action, FaultEngine, Faults, Injection
+from tap_twilio.sandbox.formats import to_datetime
+from tap_twilio.sandbox.org import Org
+from tap_twilio.sandbox.registry import PRODUCTS
+from tap_twilio.sandbox.routes import (
+    JSON_TYPE,
+    Api,
+    Principal,
+    Request,
+    Response,
+    error_body,
+    not_found,
+)
+
+# Keys of the 2010 flat envelope (as in the Twilio SDK's page loader).
+_FLAT_META_KEYS = {
+    "end",
+    "first_page_uri",
+    "next_page_uri",
+    "last_page_uri",
+    "page",
+    "page_size",
+    "previous_page_uri",
+    "total",
+    "num_pages",
+    "start",
+    "uri",
+}
+
+_HTML_502 = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+_NON_JSON = b"<html><body><h1>Service Unavailable</h1><p>Please try again later.</p></body></html>"
+
+
+@dataclass
+class RequestRecord:
+    """One request as seen by the sandbox (``sandbox.requests``).
+
+    Attributes:
+        method: HTTP method.
+        product: Product addressed (api, monitor, ...), or None if unroutable.
+        path: Twilio path without the ``/{product}`` prefix.
+        query: Decoded query (``{"DateSent>": ["2024-01-01"]}``).
+        status: Status sent; 0 when the connection was dropped without a response.
+        username: Basic-auth username (account or API key SID), None if absent.
+        fault: Fault applied (``"429"``, ``"drop"``, ...) or None.
+        form: Decoded form body of POSTs.
+    """
+
+    method: str
+    product: str | None
+    path: str
+    query: dict[str, list[str]]
+    status: int
+    username: str | None
+    fault: str | None = None
+    form: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(
+        self, addr: tuple[str, int], handler: type[BaseHTTPRequestHandler], sandbox: Sandbox
+    ):
+        self.sandbox = sandbox
+        self.open_sockets: set[socket.socket] = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(addr, handler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.sockets_lock:
+                self.open_sockets.discard(request)
+
+    def close_all(self) -> None:
+        with self.sockets_lock:
+            socks = list(self.open_sockets)
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed-ACK stalls
+    server_version = "TwilioSandbox/1.0"
+    sys_version = ""
+    timeout = 120  # idle keep-alive connections are closed after this many seconds
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Silence the default stderr access log."""
+
+    def version_string(self) -> str:
+        """Value of the Server header."""
+        return self.server_version
+
+    def do_GET(self) -> None:
+        """Handle GET."""
+        self.server.sandbox._serve(self)
+
+    do_POST = do_GET
+    do_PUT = do_GET
+    do_DELETE = do_GET
+    do_PATCH = do_GET
+    do_HEAD = do_GET
+
+
+class Sandbox:
+    """A deterministic synthetic Twilio organisation served over real HTTP on localhost.
+
+    Example:
+        >>> with Sandbox(seed=0) as sb:  # doctest: +SKIP
+        ...     config = sb.tap_config()
+
+    Args:
+        seed: Seed of all generated data (same seed + same ``now`` = same data).
+        scale: Multiplier of the big lists (messages, calls, recordings).
+        now: Reference time of the data (default: current UTC time truncated to
+            the minute). Naive datetimes are taken as UTC.
+        latency: Seconds added to every response (``faults.latency``).
+    """
+
+    def __init__(
+        self, seed: int = 0, scale: float = 1.0, now: datetime | None = None, latency: float = 0.0
+    ) -> None:
+        self.org = Org(seed=seed, scale=scale, now=now)
+        self.api = Api(self.org)
+        self.faults = Faults(latency=latency, seed=seed)
+        self._engine = FaultEngine(self.faults)
+        self._requests: list[RequestRecord] = []
+        self._requests_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+        creds = self.org.creds
+        self._auth: dict[str, tuple[str, str]] = {
+            creds.account_sid: (creds.auth_token, creds.account_sid)
+        }
+        self._auth[creds.api_key_sid] = (creds.api_key_secret, creds.account_sid)
+        for sid, token in creds.subaccounts:
+            self._auth[sid] = (token, sid)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Sandbox:
+        """Start serving on ``host:port`` (port 0 = a free port) in a background thread."""
+        if self._server is not None:
+            return self
+        server = _Server((host, port), _Handler, self)
+        self._server = server
+        bound_port = server.server_address[1]
+        shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+        self._url = f"http://{shown}:{bound_port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="twilio-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close open connections."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_all()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """True while serving."""
+        return self._server is not None
+
+    # ------------------------------------------------------------------ addresses & credentials
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (after ``start``)."""
+        if self._url is None:
+            raise RuntimeError("sandbox not started")
+        return self._url
+
+    @property
+    def port(self) -> int:
+        """Bound port."""
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def base_url(self) -> str:
+        """Base URL template for the tap: ``http://127.0.0.1:PORT/{product}``."""
+        return self.url + "/{product}"
+
+    def product_url(self, product: str) -> str:
+        """Absolute base of one product, e.g. ``http://127.0.0.1:PORT/api``."""
+        return f"{self.url}/{product}"
+
+    @property
+    def account_sid(self) -> str:
+        """Main account SID."""
+        return self.org.creds.account_sid
+
+    @property
+    def auth_token(self) -> str:
+        """Main account auth token."""
+        return self.org.creds.auth_token
+
+    @property
+    def api_key_sid(self) -> str:
+        """API key SID (SK...) of the main account."""
+        return self.org.creds.api_key_sid
+
+    @property
+    def api_key_secret(self) -> str:
+        """API key secret."""
+        return self.org.creds.api_key_secret
+
+    @property
+    def subaccount_sids(self) -> list[str]:
+        """Subaccount SIDs: [Sub A (recent activity), Sub B (old activity only)]."""
+        return [sid for sid, _ in self.org.creds.subaccounts]
+
+    def auth_for(self, account_sid: str | None = None) -> tuple[str, str]:
+        """``(username, password)`` Basic-auth pair of an account (default: main)."""
+        sid = account_sid or self.account_sid
+        if sid not in self._auth or sid.startswith("SK"):
+            raise KeyError(f"unknown account {sid!r}")
+        return sid, self._auth[sid][0]
+
+    def tap_config(self, auth: str = "token", **extra: Any) -> dict[str, Any]:
+        """A tap config pointing at this sandbox.
+
+        Args:
+            auth: ``"token"`` (account_sid + auth_token) or ``"api_key"``
+                (account_sid + api_key_sid + api_key_secret).
+            **extra: Merged into the config (e.g. ``start_date``).
+
+        Returns:
+            The config dict.
+        """
+        config: dict[str, Any] = {"account_sid": self.account_sid}
+        if auth == "token":
+            config["auth_token"] = self.auth_token
+        elif auth == "api_key":
+            config["api_key_sid"] = self.api_key_sid
+            config["api_key_secret"] = self.api_key_secret
+        else:
+            raise ValueError("auth must be 'token' or 'api_key'")
+        config["base_url"] = self.base_url
+        config.update(extra)
+        return config
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def now(self) -> datetime:
+        """Reference time of the generated data."""
+        return self.org.now
+
+    def clock(self) -> datetime:
+        """Current sandbox time (``now`` + real time elapsed since generation + advances)."""
+        return to_datetime(self.org.clock())
+
+    def advance(self, seconds: float | timedelta) -> datetime:
+        """Move the sandbox clock forward and return the new sandbox time.
+
+        Later adds/updates get later timestamps; windows such as TaskRouter's 15 minutes
+        and the alerts' 30 days move too.
+        """
+        if isinstance(seconds, timedelta):
+            seconds = seconds.total_seconds()
+        self.org.advance(seconds)
+        return self.clock()
+
+    @property
+    def accounts(self) -> list[dict[str, Any]]:
+        """Account records (raw Twilio JSON with auth_token), main first."""
+        return self.org.accounts()
+
+    def _rewrite(self, obj: Any) -> Any:
+        if self._url is None:
+            return obj
+        text = json.dumps(obj, ensure_ascii=False)
+        for product in PRODUCTS:
+            text = text.replace(f"https://{product}.twilio.com", self.product_url(product))
+        return json.loads(text)
+
+    def expected(self, resource: str, account_sid: str | None = None) -> list[dict[str, Any]]:
+        """Raw records of a resource (stream name) across accounts, or of one account.
+
+        What a correct full extraction returns, in list order (scopes in generation
+        order, e.g. media grouped by message). Notes: ``usage_records`` are the
+        ``IncludeSubaccounts=false`` rows of the whole history; ``alerts`` are those
+        of the queryable last 30 days; ``taskrouter_events`` are all events (an
+        unfiltered request only returns the last 15 minutes); ``account_balance``
+        is the main account's balance object.
+        """
+        return self._rewrite(self.org.expected(resource, account_sid))
+
+    def add(self, resource: str, account_sid: str | None = None, **fields: Any) -> dict[str, Any]:
+        """Create a record now (``date_created = date_updated = now``).
+
+        Parent keys go in ``fields`` (``message_sid=``, ``conference_sid=``,
+        ``conversation_sid=``, ...). Other fields override generated values;
+        datetimes are formatted in the resource's wire format. Returns the record.
+        """
+        return self._rewrite(self.org.add(resource, account_sid, **fields))
+
+    def update(self, resource: str, key: Any, **fields: Any) -> dict[str, Any]:
+        """Change a record (``key`` = sid or the PK tuple) and bump its date_updated."""
+        return self._rewrite(self.org.update(resource, key, **fields))
+
+    # ------------------------------------------------------------------ faults & log
+
+    def inject(self, match: str, kind: str, times: int = 1, **opts: Any) -> None:
+        """Script a fault for the next ``times`` requests whose path contains ``match``.
+
+        ``match`` is tested against the Twilio path + ``?`` + raw query. Kinds:
+        429 (opts: ``retry_after`` seconds -> Retry-After header), 500, 503, drop,
+        truncate, html502, non_json, missing_key, unknown_envelope, 401, 403, 404,
+        delay (opts: ``seconds``; then a normal response).
+        """
+        self._engine.inject(match, kind, times, **opts)
+
+    @property
+    def pending_faults(self) -> list[Injection]:
+        """Scripted faults not yet consumed."""
+        return self._engine.pending
+
+    def deny_product(self, product: str, status: int = 403) -> None:
+        """Answer every request to ``product`` with 403 (code 20403) or 404."""
+        if product not in PRODUCTS:
+            raise ValueError(f"unknown product {product!r}")
+        if status not in (403, 404):
+            raise ValueError("status must be 403 or 404")
+        self._engine.denied[product] = status
+
+    def allow_all(self) -> None:
+        """Remove product denials and pending scripted faults."""
+        self._engine.clear()
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Snapshot of the request log."""
+        with self._requests_lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        """Empty the request log."""
+        with self._requests_lock:
+            self._requests.clear()
+
+    # ------------------------------------------------------------------ serving
+
+    def _split(self, handler: _Handler, raw_path: str) -> tuple[str | None, str, Any]:
+        host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
+        hostname = host.split(":")[0]
+        first, _, rest = hostname.partition(".")
+        if first.lower() in PRODUCTS and rest:
+            suffix = host[len(first) :]
+
+            def base_for_host(product: str) -> str:
+                return f"http://{product}{suffix}"
+
+            return first.lower(), raw_path, base_for_host
+
+        def base_for_prefix(product: str) -> str:
+            return f"http://{host}/{product}"
+
+        segs = raw_path.split("/", 2)
+        if len(segs) >= 2 and segs[1] in PRODUCTS:
+            return segs[1], "/" + (segs[2] if len(segs) > 2 else ""), base_for_prefix
+        if raw_path.startswith("/2010-04-01"):
+            return "api", raw_path, base_for_prefix
+        return None, raw_path, base_for_prefix
+
+    def _principal(self, handler: _Handler) -> tuple[Principal | None, str | None]:
+        header = handler.headers.get("Authorization") or ""
+        if not header.lower().startswith("basic "):
+            return None, None
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None, None
+        user, _, password = decoded.partition(":")
+        entry = self._auth.get(user)
+        if entry is None or entry[0] != password:
+            return None, user
+        account = entry[1]
+        return Principal(account, account == self.account_sid, user), user
+
+    def _serve(self, handler: _Handler) -> None:
+        split = urlsplit(handler.path)
+        raw_path, raw_query = split.path, split.query
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length > 0 else b""
+        query = parse_qsl(raw_query, keep_blank_values=True)
+        form: list[tuple[str, str]] = []
+        ctype = handler.headers.get("Content-Type") or ""
+        if body and "application/x-www-form-urlencoded" in ctype:
+            form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        product, path, base_for = self._split(handler, raw_path)
+        principal, username = self._principal(handler)
+        record = RequestRecord(
+            method=handler.command,
+            product=product,
+            path=path,
+            query=_multi(query),
+            status=0,
+            username=username,
+            form=_multi(form),
+        )
+        in_flight = self._engine.enter()
+        logged = False
+        try:
+            target = path + ("?" + raw_query if raw_query else "")
+            action = self._engine.scripted(target) or self._engine.random_fault(in_flight)
+            if action is not None and action.kind == "delay":
+                time.sleep(float(action.opts.get("seconds", 1.0)))
+                action = None
+            record.fault = action.kind if action is not None else None
+            response = self._respond(
+                action, handler, product, path, query, form, principal, base_for
+            )
+            if self.faults.latency > 0:
+                time.sleep(self.faults.latency)
+            record.status = response.status
+            # Log before answering, so a client sees its request in the log once answered.
+            self._log(record)
+            logged = True
+            self._engine.leave()  # before answering: sequential clients never overlap
+            if action is not None and action.kind == "drop":
+                handler.close_connection = True
+                return
+            self._send(handler, response, truncate=action is not None and action.kind == "truncate")
+        finally:
+            if not logged:
+                self._engine.leave()
+                self._log(record)
+
+    def _log(self, record: RequestRecord) -> None:
+        with self._requests_lock:
+            self._requests.append(record)
+
+    def _respond(
+        self,
+        action: Action | None,
+        handler: _Handler,
+        product: str | None,
+        path: str,
+        query: list[tuple[str, str]],
+        form: list[tuple[str, str]],
+        principal: Principal | None,
+        base_for: Any,
+    ) -> Response:
+        kind = action.kind if action is not None else None
+        if kind == "drop":
+            return Response(0, b"")
+        if kind == "429":
+            headers = []
+            if action is not None and action.opts.get("retry_after") is not None:
+                ra = action.opts["retry_after"]
+                headers.append(("Retry-After", str(int(ra)) if float(ra).is_integer() else str(ra)))
+            message = "Too Many Requests"
+            return Response(429, error_body(429, 20429, message), headers=headers)
+        if kind in ("500", "503"):
+            status = int(kind)
+            message = "Internal Server Error" if status == 500 else "Service Unavailable"
+            headers = []
+            if action is not None and action.opts.get("retry_after") is not None:
+                headers.append(("Retry-After", str(action.opts["retry_after"])))
+            return Response(status, error_body(status, 20000 + status, message), headers=headers)
+        if kind == "html502":
+            return Response(502, _HTML_502, content_type="text/html")
+        if kind == "non_json":
+            return Response(200, _NON_JSON, content_type=JSON_TYPE)
+        if kind == "401":
+            return _unauthorized()
+        if kind == "403":
+            return Response(403, error_body(403, 20403, "403 Forbidden"))
+        if kind == "404":
+            return Response(
+                404, error_body(404, 20404, f"The requested resource {path} was not found")
+            )
+        # Normal processing (also for truncate / missing_key / unknown_envelope).
+        if principal is None:
+            return _unauthorized()
+        if product is None:
+            err = not_found("api", path)
+            return Response(404, error_body(404, 20404, err.message))
+        denied = self._engine.denied.get(product)
+        if denied == 403:
+            return Response(403, error_body(403, 20403, "403 Forbidden"))
+        if denied == 404:
+            err = not_found(product, path)
+            return Response(404, error_body(404, 20404, err.message))
+        req = Request(handler.command, product, path, query, form, principal, base_for)
+        try:
+            response = self.api.handle(req)
+        except Exception as exc:  # a sandbox bug: answer like Twilio would, keep serving
+            traceback.print_exc(file=sys.stderr)
+            message = f"Internal Server Error (sandbox: {type(exc).__name__}: {exc})"
+            return Response(500, error_body(500, 20500, message))
+        if kind in ("missing_key", "unknown_envelope") and response.status == 200:
+            response = _mangle(response, kind)
+        return response
+
+    @staticmethod
+    def _send(handler: _Handler, response: Response, truncate: bool = False) -> None:
+        body = response.body
+        handler.send_response(response.status)
+        handler.send_header("Content-Type", response.content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Twilio-Request-Id", "RQ" + uuid.uuid4().hex)
+        for name, value in response.headers:
+            handler.send_header(name, value)
+        handler.end_headers()
+        if handler.command == "HEAD":
+            return
+        if truncate:
+            handler.wfile.write(body[: len(body) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+            return
+        handler.wfile.write(body)
+
+
+def _unauthorized() -> Response:
+    return Response(
+        401,
+        error_body(401, 20003, "Authenticate"),
+        headers=[("WWW-Authenticate", 'Basic realm="Twilio API"')],
+    )
+
+
+def _mangle(response: Response, kind: str) -> Response:
+    """Turn a good list response into a malformed one."""
+    try:
+        obj = json.loads(response.body)
+    except ValueError:
+        return response
+    if not isinstance(obj, dict):
+        return response
+    if "meta" in obj and isinstance(obj["meta"], dict):
+        key = obj["meta"].get("key")
+    else:
+        keys = [k for k in obj if k not in _FLAT_META_KEYS]
+        key = keys[0] if len(keys) == 1 else None
+    items = obj.get(key, []) if key else []
+    if kind == "missing_key":
+        if key:
+            obj.pop(key, None)
+        new: Any = obj
+    else:
+        new = {"data": items, "pagination": {"cursor": None, "has_more": False}}
+    return Response(200, json.dumps(new, ensure_ascii=False).encode(), response.content_type)

@@ -1,0 +1,839 @@
+"""Tests of the local Twilio sandbox (real HTTP over sockets, no mocks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+
+from tap_twilio.sandbox import (
+    SANDBOX_ACCOUNT_SID,
+    SANDBOX_API_KEY_SECRET,
+    SANDBOX_API_KEY_SID,
+    SANDBOX_AUTH_TOKEN,
+    Sandbox,
+    credentials_for,
+)
+from tap_twilio.sandbox.formats import parse_record_date
+from tap_twilio.sandbox.org import Org
+from tap_twilio.sandbox.registry import REGISTRY
+
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)
+FLAT_KEYS = {
+    "end",
+    "first_page_uri",
+    "next_page_uri",
+    "page",
+    "page_size",
+    "previous_page_uri",
+    "start",
+    "uri",
+}
+META_KEYS = {
+    "first_page_url",
+    "key",
+    "next_page_url",
+    "page",
+    "page_size",
+    "previous_page_url",
+    "url",
+}
+REPO = Path(__file__).resolve().parents[1]
+SPEC_DIR = REPO.parent / "shared" / "twilio-openapi"
+
+
+@pytest.fixture(scope="module")
+def sb():
+    """Read-only sandbox shared by the module (tests must not mutate its data)."""
+    with Sandbox(seed=0, now=NOW) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def msb():
+    """Sandbox for tests that add/update data or inject faults."""
+    with Sandbox(seed=1, now=NOW) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def _reset(request):
+    yield
+    for name in ("sb", "msb"):
+        if name in request.fixturenames:
+            s = request.getfixturevalue(name)
+            s.faults.reset()
+            s.allow_all()
+
+
+def session(s: Sandbox, account_sid: str | None = None) -> requests.Session:
+    sess = requests.Session()
+    sess.auth = s.auth_for(account_sid)
+    return sess
+
+
+def api(s: Sandbox, tail: str, account_sid: str | None = None) -> str:
+    return f"{s.url}/api/2010-04-01/Accounts/{account_sid or s.account_sid}{tail}"
+
+
+def follow_flat(s: Sandbox, sess: requests.Session, url: str, key: str, **params) -> list[dict]:
+    out: list[dict] = []
+    resp = sess.get(url, params=params)
+    while True:
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert set(body) == FLAT_KEYS | {key}
+        out.extend(body[key])
+        if not body["next_page_uri"]:
+            return out
+        assert body["next_page_uri"].startswith("/2010-04-01/")
+        resp = sess.get(s.url + "/api" + body["next_page_uri"])
+
+
+def follow_meta(sess: requests.Session, url: str, **params) -> list[dict]:
+    out: list[dict] = []
+    resp = sess.get(url, params=params)
+    while True:
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        meta = body["meta"]
+        assert set(meta) == META_KEYS
+        assert set(body) == {"meta", meta["key"]}
+        out.extend(body[meta["key"]])
+        if not meta["next_page_url"]:
+            return out
+        resp = sess.get(meta["next_page_url"])
+
+
+# --------------------------------------------------------------------------- data & paging
+
+
+def test_messages_paging_returns_exactly_expected(sb):
+    sess = session(sb)
+    url = api(sb, "/Messages.json")
+    first = sess.get(url, params={"PageSize": 1000}).json()
+    assert first["page"] == 0 and first["start"] == 0 and first["end"] == 999
+    assert first["previous_page_uri"] is None
+    assert "PageToken=PA" in first["next_page_uri"] and "Page=1" in first["next_page_uri"]
+    got = follow_flat(sb, sess, url, "messages", PageSize=1000)
+    expected = sb.expected("messages", sb.account_sid)
+    assert len(expected) > 2000
+    assert got == expected
+    assert len({m["sid"] for m in got}) == len(got)
+    # Ordering: queued (null date_sent) first, then date_sent descending.
+    nulls = [m for m in got if m["date_sent"] is None]
+    assert nulls and got[: len(nulls)] == nulls
+    stamps = [parse_record_date(m["date_sent"]) for m in got[len(nulls) :]]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_record_wire_types(sb):
+    msgs = sb.expected("messages", sb.account_sid)
+    m = next(x for x in msgs if x["status"] == "delivered")
+    assert m["date_sent"].endswith(" +0000") and parse_record_date(m["date_sent"])
+    assert isinstance(m["num_media"], str) and isinstance(m["num_segments"], str)
+    assert m["price"].startswith("-0.0")
+    assert m["uri"] == f"/2010-04-01/Accounts/{sb.account_sid}/Messages/{m['sid']}.json"
+    assert set(m["subresource_uris"]) == {"media", "feedback"}
+    queued = [x for x in msgs if x["date_sent"] is None]
+    assert 5 <= len(queued) <= 15 and all(x["status"] in ("queued", "accepted") for x in queued)
+    assert any(ord(c) > 0x2000 for x in msgs for c in x["body"])  # emoji / CJK bodies
+    # num_media matches Media records; messages without media have none.
+    media = sb.expected("message_media", sb.account_sid)
+    by_parent: dict[str, int] = {}
+    for item in media:
+        by_parent[item["parent_sid"]] = by_parent.get(item["parent_sid"], 0) + 1
+    for x in msgs:
+        assert by_parent.get(x["sid"], 0) == int(x["num_media"])
+    assert 0.05 < len(by_parent) / len(msgs) < 0.15
+    keys = sb.expected("keys", sb.account_sid)
+    assert len(keys) == 3 and all("account_sid" not in k for k in keys)
+    assert any(k["sid"] == sb.api_key_sid for k in keys)
+    parts = sb.expected("conference_participants", sb.account_sid)
+    assert parts and all("sid" not in p for p in parts)
+
+
+def test_meta_envelope_absolute_urls(sb):
+    sess = session(sb)
+    url = f"{sb.url}/monitor/v1/Alerts"
+    body = sess.get(url, params={"PageSize": 50}).json()
+    meta = body["meta"]
+    assert meta["key"] == "alerts" and meta["page_size"] == 50 and meta["page"] == 0
+    assert meta["url"] == f"{url}?PageSize=50&Page=0"
+    assert meta["next_page_url"].startswith(f"{url}?PageSize=50&Page=1&PageToken=PANO")
+    assert meta["previous_page_url"] is None
+    alerts = follow_meta(sess, url, PageSize=50)
+    assert alerts == sb.expected("alerts", sb.account_sid)
+    assert 80 < len(alerts) < 150
+    assert all(a["url"].startswith(f"{sb.url}/monitor/v1/Alerts/NO") for a in alerts)
+    assert all(a["date_generated"].endswith("Z") for a in alerts)
+
+
+def test_date_sent_filter(sb):
+    sess = session(sb)
+    since = (NOW - timedelta(days=10)).date().isoformat()
+    url = api(sb, "/Messages.json")
+    resp = sess.get(url, params={"DateSent>": since, "PageSize": 100})
+    assert "DateSent%3E=" + since in resp.json()["first_page_uri"]
+    assert "DateSent%3E=" + since in resp.json()["next_page_uri"]
+    got = follow_flat(sb, sess, url, "messages", **{"DateSent>": since, "PageSize": 100})
+    floor = parse_record_date(since)
+    want = [
+        m
+        for m in sb.expected("messages", sb.account_sid)
+        if m["date_sent"] and parse_record_date(m["date_sent"]) >= floor
+    ]
+    assert got == want and 0 < len(got) < 2300
+    # "<" with a date-only value is "on or before that day"; literal '>=' also parses.
+    until = (NOW - timedelta(days=20)).date().isoformat()
+    older = follow_flat(sb, sess, f"{url}?DateSent%3C={until}&PageSize=1000", "messages")
+    limit = parse_record_date(until) + 86400
+    assert older and all(parse_record_date(m["date_sent"]) < limit for m in older)
+    same = sess.get(f"{url}?DateSent>={since}&PageSize=5").json()["messages"]
+    assert [m["sid"] for m in same] == [m["sid"] for m in got[:5]]
+
+
+def test_retention_window(sb):
+    resp = session(sb).get(api(sb, "/Messages.json"), params={"DateSent>": "2020-01-01"})
+    assert resp.status_code == 400
+    assert resp.json()["code"] == 20004 and "retention" in resp.json()["message"]
+
+
+def test_calls_filters_exclude_nulls(sb):
+    sess = session(sb)
+    since = (NOW - timedelta(days=3)).date().isoformat()
+    calls = follow_flat(
+        sb, sess, api(sb, "/Calls.json"), "calls", **{"EndTime>": since, "PageSize": 1000}
+    )
+    assert calls and all(c["end_time"] is not None for c in calls)
+    every = sb.expected("calls", sb.account_sid)
+    assert any(c["end_time"] is None for c in every)  # in-progress calls exist
+    stamps = [parse_record_date(c["date_created"]) for c in every]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_invalid_page_token_and_page_size(sb):
+    sess = session(sb)
+    resp = sess.get(api(sb, "/Calls.json"), params={"PageToken": "PAnotasid", "Page": 1})
+    assert resp.status_code == 400 and resp.json()["code"] == 21481
+    resp = sess.get(api(sb, "/Calls.json"), params={"PageSize": 1001})
+    body = resp.json()
+    assert resp.status_code == 400 and body["status"] == 400 and "1000" in body["message"]
+    assert set(body) == {"code", "message", "more_info", "status"}
+
+
+def test_auth_failures(sb):
+    url = api(sb, "/Messages.json")
+    for auth in (None, (sb.account_sid, "0" * 32), ("ACdeadbeef", "x")):
+        resp = requests.get(url, auth=auth)
+        assert resp.status_code == 401
+        assert resp.json() == {
+            "code": 20003,
+            "message": "Authenticate",
+            "more_info": "https://www.twilio.com/docs/errors/20003",
+            "status": 401,
+        }
+        assert resp.headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
+
+
+def test_not_found_bodies(sb):
+    sess = session(sb)
+    resp = sess.get(api(sb, "/Nope.json"))
+    assert resp.status_code == 404
+    path = f"/2010-04-01/Accounts/{sb.account_sid}/Nope.json"
+    assert resp.json() == {
+        "code": 20404,
+        "message": f"The requested resource {path} was not found",
+        "more_info": "https://www.twilio.com/docs/errors/20404",
+        "status": 404,
+    }
+    sub_a = sb.subaccount_sids[0]
+    # Subaccount credentials cannot see the main account (nor the other subaccount).
+    sub_sess = session(sb, sub_a)
+    assert sub_sess.get(api(sb, "/Messages.json")).status_code == 404
+    assert sub_sess.get(api(sb, "/Messages.json", sb.subaccount_sids[1])).status_code == 404
+    assert sub_sess.get(api(sb, "/Messages.json", sub_a)).status_code == 200
+    resp = sess.get(api(sb, "/Messages/SM00000000000000000000000000000000/Media.json"))
+    assert resp.status_code == 404
+
+
+def test_accounts_visibility_and_credentials(sb):
+    body = session(sb).get(f"{sb.url}/api/2010-04-01/Accounts.json").json()
+    sids = {a["sid"] for a in body["accounts"]}
+    assert sids == {sb.account_sid, *sb.subaccount_sids}
+    assert all(len(a["auth_token"]) == 32 for a in body["accounts"])
+    assert sb.accounts[0]["sid"] == sb.account_sid
+    sub = session(sb, sb.subaccount_sids[1]).get(f"{sb.url}/api/2010-04-01/Accounts.json").json()
+    assert [a["sid"] for a in sub["accounts"]] == [sb.subaccount_sids[1]]
+    key_sess = requests.Session()
+    key_sess.auth = (sb.api_key_sid, sb.api_key_secret)
+    assert key_sess.get(api(sb, "/Calls.json", sb.subaccount_sids[0])).status_code == 200
+    assert (sb.account_sid, sb.auth_token) == (SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN)
+    assert (sb.api_key_sid, sb.api_key_secret) == (SANDBOX_API_KEY_SID, SANDBOX_API_KEY_SECRET)
+    cfg = sb.tap_config(auth="api_key", start_date="2025-01-01T00:00:00Z")
+    assert cfg == {
+        "account_sid": sb.account_sid,
+        "api_key_sid": sb.api_key_sid,
+        "api_key_secret": sb.api_key_secret,
+        "base_url": f"{sb.url}/{{product}}",
+        "start_date": "2025-01-01T00:00:00Z",
+    }
+
+
+def test_balance(sb):
+    sess = session(sb)
+    body = sess.get(api(sb, "/Balance.json")).json()
+    assert body == sb.expected("account_balance")[0]
+    assert set(body) == {"account_sid", "balance", "currency"}
+    resp = sess.get(api(sb, "/Balance.json", sb.subaccount_sids[0]))
+    assert resp.status_code == 404 and resp.json()["code"] == 20404
+
+
+def test_available_numbers_quirks(sb):
+    sess = session(sb)
+    body = sess.get(api(sb, "/AvailablePhoneNumbers.json")).json()
+    assert set(body) == {"uri", "countries"}
+    offered = {c["country_code"]: set(c["subresource_uris"]) for c in body["countries"]}
+    assert offered == {
+        "US": {"local", "toll_free"},
+        "GB": {"local", "mobile", "toll_free"},
+        "CA": {"local"},
+    }
+    local = sess.get(api(sb, "/AvailablePhoneNumbers/GB/Mobile.json")).json()
+    assert (
+        set(local) == {"uri", "available_phone_numbers"}
+        and 20 <= len(local["available_phone_numbers"]) <= 30
+    )
+    assert sess.get(api(sb, "/AvailablePhoneNumbers/US/Mobile.json")).status_code == 404
+
+
+def test_usage_records_subaccounts_and_creation_date(sb):
+    sess = session(sb)
+    day = (NOW - timedelta(days=5)).date().isoformat()
+    url = api(sb, "/Usage/Records/Daily.json")
+    default = sess.get(url, params={"StartDate": day, "EndDate": day}).json()["usage_records"]
+    own = sess.get(
+        url, params={"StartDate": day, "EndDate": day, "IncludeSubaccounts": "false"}
+    ).json()["usage_records"]
+    assert len(default) == len(own) == 8
+    want = [r for r in sb.expected("usage_records", sb.account_sid) if r["start_date"] == day]
+    assert own == want
+    sub_rows = [
+        r
+        for sub in sb.subaccount_sids
+        for r in sb.expected("usage_records", sub)
+        if r["start_date"] == day
+    ]
+    for d, o in zip(default, own, strict=True):
+        assert d["category"] == o["category"]
+        subs = sum(int(s["count"]) for s in sub_rows if s["category"] == d["category"])
+        assert int(d["count"]) == int(o["count"]) + subs
+        assert isinstance(d["price"], str)
+    sms = next(r for r in default if r["category"] == "sms")
+    assert int(sms["count"]) > int(next(r for r in own if r["category"] == "sms")["count"])
+    # Full history with paging = expected (IncludeSubaccounts=false).
+    every = follow_flat(sb, sess, url, "usage_records", IncludeSubaccounts="false", PageSize=1000)
+    assert every == sb.expected("usage_records", sb.account_sid)
+    # StartDate before the (sub)account's creation date -> 404 20404.
+    sub_a = sb.subaccount_sids[0]
+    created = parse_record_date(next(a for a in sb.accounts if a["sid"] == sub_a)["date_created"])
+    before = datetime.fromtimestamp(created - 86400 * 2, tz=timezone.utc).date().isoformat()
+    resp = sess.get(api(sb, "/Usage/Records/Daily.json", sub_a), params={"StartDate": before})
+    assert resp.status_code == 404 and resp.json()["code"] == 20404
+
+
+def test_alerts_start_date_limit(sb):
+    sess = session(sb)
+    old = (NOW - timedelta(days=40)).date().isoformat()
+    resp = sess.get(f"{sb.url}/monitor/v1/Alerts", params={"StartDate": old})
+    assert resp.status_code == 400 and "30 days" in resp.json()["message"]
+    recent = (NOW - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    got = follow_meta(sess, f"{sb.url}/monitor/v1/Alerts", StartDate=recent, PageSize=1000)
+    floor = parse_record_date(recent)
+    assert got and all(parse_record_date(a["date_generated"]) >= floor for a in got)
+
+
+def test_host_routing(sb):
+    port = sb.port
+    resp = requests.get(
+        f"{sb.url}/2010-04-01/Accounts/{sb.account_sid}/Queues.json",
+        headers={"Host": f"api.sandbox.test:{port}"},
+        auth=sb.auth_for(),
+    )
+    assert resp.status_code == 200 and len(resp.json()["queues"]) == 3
+    resp = requests.get(
+        f"{sb.url}/v1/Alerts?PageSize=2",
+        headers={"Host": f"monitor.sandbox.test:{port}"},
+        auth=sb.auth_for(),
+    )
+    assert resp.json()["meta"]["next_page_url"].startswith(
+        f"http://monitor.sandbox.test:{port}/v1/Alerts?"
+    )
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def test_inject_429_with_retry_after(msb):
+    sess = session(msb)
+    url = api(msb, "/Calls.json")
+    msb.inject("/Calls.json", "429", times=2, retry_after=1)
+    for _ in range(2):
+        resp = sess.get(url)
+        assert resp.status_code == 429
+        assert resp.headers["Retry-After"] == "1"
+        assert resp.json()["code"] == 20429
+    assert sess.get(url).status_code == 200
+    msb.inject("/Calls.json", "429")
+    resp = sess.get(url)
+    assert resp.status_code == 429 and "Retry-After" not in resp.headers
+    assert [r.fault for r in msb.requests[-4:]] == ["429", "429", None, "429"]
+
+
+def test_dropped_connection_raises_connection_error(msb):
+    sess = session(msb)
+    assert sess.get(api(msb, "/Queues.json")).status_code == 200  # keep-alive connection open
+    msb.inject("Queues.json", "drop")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        sess.get(api(msb, "/Queues.json"))
+    assert sess.get(api(msb, "/Queues.json")).status_code == 200
+    assert [r.status for r in msb.requests[-2:]] == [0, 200]
+
+
+def test_truncated_body(msb):
+    msb.inject("Messages.json", "truncate")
+    with pytest.raises(
+        (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)
+    ):
+        session(msb).get(api(msb, "/Messages.json"), params={"PageSize": 200})
+
+
+def test_other_scripted_faults(msb):
+    sess = session(msb)
+    url = api(msb, "/Applications.json")
+    msb.inject("Applications", "html502")
+    resp = sess.get(url)
+    assert resp.status_code == 502 and resp.headers["Content-Type"].startswith("text/html")
+    msb.inject("Applications", "non_json")
+    resp = sess.get(url)
+    assert resp.status_code == 200
+    with pytest.raises(ValueError):
+        resp.json()
+    msb.inject("Applications", "missing_key")
+    assert set(sess.get(url).json()) == FLAT_KEYS
+    msb.inject("Applications", "unknown_envelope")
+    assert set(sess.get(url).json()) == {"data", "pagination"}
+    for kind, code in (
+        ("401", 20003),
+        ("403", 20403),
+        ("404", 20404),
+        ("500", 20500),
+        ("503", 20503),
+    ):
+        msb.inject("Applications", kind)
+        resp = sess.get(url)
+        assert resp.status_code == int(kind) and resp.json()["code"] == code
+    assert sess.get(url).status_code == 200
+
+
+def test_random_fault_rates_and_concurrency(msb):
+    sess = session(msb)
+    url = api(msb, "/Queues.json")
+    msb.faults.rate_5xx = 1.0
+    assert {sess.get(url).status_code for _ in range(6)} <= {500, 503}
+    msb.faults.rate_5xx = 0.0
+    msb.faults.rate_429 = 1.0
+    msb.faults.retry_after = 0
+    seen = {sess.get(url).headers.get("Retry-After") for _ in range(10)}
+    assert seen == {"0", None}
+    msb.faults.reset()
+    msb.faults.max_in_flight = 2
+    msb.faults.latency = 0.2
+    statuses: list[int] = []
+
+    def hit() -> None:
+        statuses.append(requests.get(url, auth=msb.auth_for()).status_code)
+
+    threads = [threading.Thread(target=hit) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(200) >= 2 and 429 in statuses
+
+
+def test_deny_product(msb):
+    sess = session(msb)
+    msb.deny_product("monitor")
+    resp = sess.get(f"{msb.url}/monitor/v1/Alerts")
+    assert resp.status_code == 403
+    assert resp.json() == {
+        "code": 20403,
+        "message": "403 Forbidden",
+        "more_info": "https://www.twilio.com/docs/errors/20403",
+        "status": 403,
+    }
+    assert sess.get(api(msb, "/Queues.json")).status_code == 200
+    msb.deny_product("monitor", status=404)
+    assert sess.get(f"{msb.url}/monitor/v1/Alerts").status_code == 404
+    msb.allow_all()
+    assert sess.get(f"{msb.url}/monitor/v1/Alerts").status_code == 200
+
+
+def test_request_log(msb):
+    msb.clear_requests()
+    session(msb).get(api(msb, "/Messages.json"), params={"DateSent>": "2025-06-01", "PageSize": 2})
+    (rec,) = msb.requests
+    assert rec.method == "GET" and rec.product == "api" and rec.status == 200
+    assert rec.path == f"/2010-04-01/Accounts/{msb.account_sid}/Messages.json"
+    assert rec.query == {"DateSent>": ["2025-06-01"], "PageSize": ["2"]}
+    assert rec.username == msb.account_sid
+
+
+# --------------------------------------------------------------------------- mutation
+
+
+def test_add_and_update_visible(msb):
+    sess = session(msb)
+    url = api(msb, "/Messages.json")
+    added = msb.add("messages", body="Fresh message ✨")
+    clock = msb.clock()
+    assert added["status"] == "delivered" and added["direction"] == "outbound-api"
+    assert added["date_created"] == added["date_updated"] == added["date_sent"]
+    assert abs(parse_record_date(added["date_sent"]) - clock.timestamp()) <= 2
+    listed = sess.get(url, params={"PageSize": 50}).json()["messages"]
+    non_null = [m for m in listed if m["date_sent"] is not None]
+    assert non_null[0]["sid"] == added["sid"] and non_null[0]["body"] == "Fresh message ✨"
+    today = msb.clock().date().isoformat()
+    filtered = sess.get(url, params={"DateSent>": today, "PageSize": 1000}).json()["messages"]
+    assert added["sid"] in {m["sid"] for m in filtered}
+    media = msb.add("message_media", message_sid=added["sid"], content_type="image/png")
+    got = sess.get(api(msb, f"/Messages/{added['sid']}/Media.json")).json()["media_list"]
+    assert [m["sid"] for m in got] == [media["sid"]]
+    msb.advance(5)
+    updated = msb.update("messages", added["sid"], status="undelivered", error_code=30003)
+    assert parse_record_date(updated["date_updated"]) > parse_record_date(added["date_updated"])
+    fetched = sess.get(api(msb, f"/Messages/{added['sid']}.json")).json()
+    assert fetched["status"] == "undelivered" and fetched["error_code"] == 30003
+    # A composite-key update.
+    conf = msb.expected("conference_participants", msb.account_sid)[0]
+    msb.update("conference_participants", (conf["conference_sid"], conf["call_sid"]), muted=True)
+    parts = sess.get(api(msb, f"/Conferences/{conf['conference_sid']}/Participants.json")).json()
+    assert any(
+        p["call_sid"] == conf["call_sid"] and p["muted"] is True for p in parts["participants"]
+    )
+
+
+def test_create_message_via_post(msb):
+    sess = session(msb)
+    url = api(msb, "/Messages.json")
+    resp = sess.post(
+        url,
+        data={
+            "To": "+14155550100",
+            "From": "+14155550199",
+            "Body": "héllo",
+            "MediaUrl": ["https://e.x/a.png", "https://e.x/b.jpg"],
+        },
+    )
+    assert resp.status_code == 201
+    msg = resp.json()
+    assert msg["status"] == "queued" and msg["date_sent"] is None and msg["num_media"] == "2"
+    assert msg["to"] == "+14155550100" and msg["body"] == "héllo"
+    assert msb.requests[-1].form["MediaUrl"] == ["https://e.x/a.png", "https://e.x/b.jpg"]
+    first = sess.get(url, params={"PageSize": 1}).json()["messages"][0]
+    assert first["sid"] == msg["sid"]
+    resp = sess.post(url, data={"From": "+14155550199", "Body": "x"})
+    assert resp.status_code == 400 and resp.json()["code"] == 21604
+
+
+# --------------------------------------------------------------------------- determinism & spec
+
+
+def test_determinism_and_generation_speed(sb):
+    start = time.perf_counter()
+    again = Org(seed=0, now=NOW)
+    assert time.perf_counter() - start < 5
+    resources = (
+        "accounts",
+        "messages",
+        "message_media",
+        "calls",
+        "usage_records",
+        "conversations",
+        "taskrouter_events",
+    )
+    for resource in resources:
+        assert again.expected(resource) == sb.org.expected(resource), resource
+    assert again.creds == credentials_for(0)
+    assert credentials_for(7).account_sid != SANDBOX_ACCOUNT_SID
+
+
+def test_subaccount_b_has_only_old_activity(sb):
+    sub_b = sb.subaccount_sids[1]
+    now = NOW.timestamp()
+    for resource, fname in (
+        ("messages", "date_sent"),
+        ("calls", "date_created"),
+        ("recordings", "date_created"),
+    ):
+        rows = sb.expected(resource, sub_b)
+        assert rows
+        ages = [(now - parse_record_date(r[fname])) / 86400 for r in rows if r[fname]]
+        assert min(ages) >= 59.9 and max(ages) <= 120.1
+
+
+def _camel(match: re.Match[str]) -> str:
+    return "{" + "".join(part.capitalize() for part in match.group(1).split("_")) + "}"
+
+
+@pytest.mark.skipif(not SPEC_DIR.is_dir(), reason="shared OpenAPI specs not available")
+def test_records_carry_every_spec_property(sb):
+    endpoints = json.loads((SPEC_DIR / "list-endpoints.json").read_text())
+    by_path = {(e["host"].split("//")[1].split(".")[0], e["path"]): e for e in endpoints}
+    checked = []
+    for spec in REGISTRY.values():
+        template = re.sub(r"\{(\w+)\}", _camel, spec.path)
+        endpoint = by_path.get((spec.product, template))
+        if endpoint is None or not endpoint.get("props"):
+            continue
+        rows = sb.expected(spec.name)
+        assert rows, spec.name
+        props = set(endpoint["props"])
+        for row in rows[:200]:
+            assert set(row) == props, (spec.name, set(row) ^ props)
+        checked.append(spec.name)
+    assert len(checked) >= 45, sorted(set(REGISTRY) - set(checked))
+
+
+def test_cli_runs_and_exits_cleanly(tmp_path):
+    cfg = tmp_path / "cfg.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tap_twilio.sandbox", "--port", "0", "--write-config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line
+        config = json.loads(cfg.read_text())
+        assert set(config) == {"account_sid", "auth_token", "base_url"}
+        base = config["base_url"].replace("{product}", "api")
+        resp = requests.get(
+            f"{base}/2010-04-01/Accounts.json", auth=(config["account_sid"], config["auth_token"])
+        )
+        assert resp.status_code == 200 and len(resp.json()["accounts"]) == 3
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+# --------------------------------------------------------------------------- products
+
+
+def test_conversations_meta_paging_and_page_size_limits(sb):
+    sess = session(sb)
+    url = f"{sb.url}/conversations/v1/Conversations"
+    body = sess.get(url, params={"PageSize": 50}).json()
+    assert body["meta"]["next_page_url"].startswith(f"{url}?PageSize=50&Page=1&PageToken=PACH")
+    convs = follow_meta(sess, url, PageSize=50)
+    assert convs == sb.expected("conversations", sb.account_sid) and len(convs) == 120
+    assert all(c["url"] == f"{url}/{c['sid']}" for c in convs)
+    assert all(c["date_created"].endswith("Z") for c in convs)
+    bad = [c for c in convs if not _is_json(c["attributes"])]
+    assert [c["attributes"] for c in bad] == ["{not json"]
+    resp = sess.get(url, params={"PageSize": 101})
+    assert resp.status_code == 400 and "100" in resp.json()["message"]
+    resp = sess.get(f"{sb.url}/conversations/v1/Users", params={"PageSize": 51})
+    assert resp.status_code == 400 and "50" in resp.json()["message"]
+    # StartDate/EndDate filter on date_created and switch to newest first.
+    since = (NOW - timedelta(days=30)).strftime("%Y-%m-%dT00:00:00Z")
+    recent = follow_meta(sess, url, StartDate=since, PageSize=7)
+    stamps = [parse_record_date(c["date_created"]) for c in recent]
+    assert recent and stamps == sorted(stamps, reverse=True)
+    assert min(stamps) >= parse_record_date(since)
+    # Subaccount credentials see the subaccount's product data only.
+    sub = sb.subaccount_sids[0]
+    got = follow_meta(session(sb, sub), url, PageSize=100)
+    assert got == sb.expected("conversations", sub) and all(c["account_sid"] == sub for c in got)
+
+
+def test_conversation_children(sb):
+    sess = session(sb)
+    convs = sb.expected("conversations", sb.account_sid)
+    conv = next(c for c in convs if len(sb_messages(sb, c["sid"])) >= 5)
+    url = f"{sb.url}/conversations/v1/Conversations/{conv['sid']}/Messages"
+    msgs = follow_meta(sess, url, PageSize=2)
+    assert [m["index"] for m in msgs] == list(range(len(msgs)))
+    desc = follow_meta(sess, url, Order="desc", PageSize=3)
+    assert desc == msgs[::-1]
+    parts = follow_meta(sess, f"{sb.url}/conversations/v1/Conversations/{conv['sid']}/Participants")
+    assert 1 <= len(parts) <= 4
+    user = sb.expected("conversation_users", sb.account_sid)[0]
+    ucs = follow_meta(
+        sess, f"{sb.url}/conversations/v1/Users/{user['sid']}/Conversations", PageSize=2
+    )
+    assert ucs == [
+        u for u in sb.expected("conversation_user_conversations") if u["user_sid"] == user["sid"]
+    ]
+    assert all("sid" not in u for u in ucs)
+    assert (
+        sess.get(f"{sb.url}/conversations/v1/Conversations/CH{'0' * 32}/Messages").status_code
+        == 404
+    )
+
+
+def sb_messages(s: Sandbox, conversation_sid: str) -> list[dict]:
+    return [
+        m for m in s.expected("conversation_messages") if m["conversation_sid"] == conversation_sid
+    ]
+
+
+def test_studio_chat_trunking_verify(sb):
+    sess = session(sb)
+    flows = follow_meta(sess, f"{sb.url}/studio/v2/Flows")
+    assert len(flows) == 4 and all(isinstance(f["definition"], dict) for f in flows)
+    flow = flows[0]
+    url = f"{sb.url}/studio/v2/Flows/{flow['sid']}/Executions"
+    executions = follow_meta(sess, url, PageSize=20)
+    assert len(executions) == 50
+    cut = (NOW - timedelta(days=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    newer = follow_meta(sess, url, DateCreatedFrom=cut)
+    older = follow_meta(sess, url, DateCreatedTo=cut)
+    assert len(newer) + len(older) == 50
+    assert all(parse_record_date(e["date_created"]) >= parse_record_date(cut) for e in newer)
+    steps = follow_meta(sess, f"{url}/{executions[0]['sid']}/Steps")
+    assert 2 <= len(steps) <= 6
+    services = follow_meta(sess, f"{sb.url}/chat/v2/Services")
+    assert len(services) == 2
+    svc = services[0]["sid"]
+    assert len(follow_meta(sess, f"{sb.url}/chat/v2/Services/{svc}/Roles")) == 3
+    channels = follow_meta(sess, f"{sb.url}/chat/v2/Services/{svc}/Channels")
+    assert len(channels) == 10
+    for ch in channels[:3]:
+        base = f"{sb.url}/chat/v2/Services/{svc}/Channels/{ch['sid']}"
+        assert len(follow_meta(sess, f"{base}/Members")) == ch["members_count"]
+        assert len(follow_meta(sess, f"{base}/Messages")) == ch["messages_count"]
+    assert len(follow_meta(sess, f"{sb.url}/chat/v2/Services/{svc}/Users")) == 15
+    assert len(follow_meta(sess, f"{sb.url}/trunking/v1/Trunks")) == 2
+    verify = follow_meta(sess, f"{sb.url}/verify/v2/Services")
+    assert len(verify) == 3 and verify[0]["url"].startswith(f"{sb.url}/verify/v2/Services/VA")
+
+
+def test_taskrouter(sb):
+    sess = session(sb)
+    workspaces = follow_meta(sess, f"{sb.url}/taskrouter/v1/Workspaces")
+    assert len(workspaces) == 2
+    ws = workspaces[0]["sid"]
+    base = f"{sb.url}/taskrouter/v1/Workspaces/{ws}"
+    assert len(follow_meta(sess, f"{base}/Activities")) == 4
+    assert len(follow_meta(sess, f"{base}/TaskChannels")) == 3
+    queues = follow_meta(sess, f"{base}/TaskQueues")
+    assert len(queues) == 3
+    tasks = follow_meta(sess, f"{base}/Tasks")
+    assert len(tasks) == 40 and all(isinstance(json.loads(t["attributes"]), dict) for t in tasks)
+    workers = follow_meta(sess, f"{base}/Workers")
+    assert len(workers) == 10 and all(
+        isinstance(json.loads(w["attributes"]), dict) for w in workers
+    )
+    assert len(follow_meta(sess, f"{base}/Workers/{workers[0]['sid']}/Channels")) == 3
+    flows = follow_meta(sess, f"{base}/Workflows")
+    assert len(flows) == 2 and "task_routing" in json.loads(flows[0]["configuration"])
+    # Events: without dates only the last 15 minutes.
+    clock = sb.clock().timestamp()
+    recent = follow_meta(sess, f"{base}/Events")
+    assert recent and all(clock - parse_record_date(e["event_date"]) <= 15 * 60 for e in recent)
+    resp = sess.get(f"{base}/Events", params={"StartDate": "2025-06-01"})
+    assert resp.status_code == 400 and resp.json()["code"] == 20001
+    assert "Invalid StartDate" in resp.json()["message"]
+    since = (NOW - timedelta(days=11)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    events = follow_meta(sess, f"{base}/Events", StartDate=since, PageSize=100)
+    want = [e for e in sb.expected("taskrouter_events") if e["workspace_sid"] == ws]
+    assert events == want and len(events) > 300
+    assert all(e["event_date_ms"] // 1000 == parse_record_date(e["event_date"]) for e in events)
+    stats = sess.get(
+        f"{base}/TaskQueues/{queues[0]['sid']}/CumulativeStatistics", params={"StartDate": since}
+    ).json()
+    assert stats["task_queue_sid"] == queues[0]["sid"] and stats["tasks_entered"] > 0
+    assert sess.get(f"{base}/TaskQueues/WQ{'0' * 32}/CumulativeStatistics").status_code == 404
+
+
+def test_product_add_and_deny(msb):
+    sess = session(msb)
+    conv = msb.expected("conversations", msb.account_sid)[0]
+    before = sb_messages(msb, conv["sid"])
+    added = msb.add("conversation_messages", conversation_sid=conv["sid"], body="¡Hola! 👋")
+    assert added["index"] == len(before)
+    url = f"{msb.url}/conversations/v1/Conversations/{conv['sid']}/Messages"
+    assert follow_meta(sess, url)[-1]["sid"] == added["sid"]
+    assert added["url"] == f"{url}/{added['sid']}"
+    new_conv = msb.add("conversations", friendly_name="Brand new")
+    assert (
+        sess.get(f"{msb.url}/conversations/v1/Conversations/{new_conv['sid']}/Messages").json()[
+            "messages"
+        ]
+        == []
+    )
+    msb.deny_product("taskrouter")
+    resp = sess.get(f"{msb.url}/taskrouter/v1/Workspaces")
+    assert resp.status_code == 403 and resp.json()["code"] == 20403
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_official_twilio_sdk_compat(sb):
+    """Twilio's own Python SDK pages through the sandbox (envelopes, tokens, errors)."""
+    pytest.importorskip("twilio")
+    from twilio.base.exceptions import TwilioRestException
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    class ToSandbox(TwilioHttpClient):
+        def request(self, method, url, *args, **kwargs):
+            url = re.sub(r"^https://(\w+)\.twilio\.com", lambda m: f"{sb.url}/{m.group(1)}", url)
+            return super().request(method, url, *args, **kwargs)
+
+    client = Client(sb.account_sid, sb.auth_token, http_client=ToSandbox())
+    assert len(client.messages.list(page_size=1000)) == len(sb.expected("messages", sb.account_sid))
+    sub = sb.subaccount_sids[0]
+    calls = client.api.v2010.accounts(sub).calls.list(page_size=200)
+    assert len(calls) == len(sb.expected("calls", sub))
+    assert len(client.monitor.v1.alerts.list(page_size=40)) == len(
+        sb.expected("alerts", sb.account_sid)
+    )
+    ws = client.taskrouter.v1.workspaces.list()[0]
+    since = NOW - timedelta(days=11)
+    events = client.taskrouter.v1.workspaces(ws.sid).events.list(start_date=since, page_size=200)
+    assert len(events) == len(
+        [e for e in sb.expected("taskrouter_events") if e["workspace_sid"] == ws.sid]
+    )
+    user = client.conversations.v1.users.list(limit=1)[0]
+    convs = client.conversations.v1.users(user.sid).user_conversations.list(page_size=2)
+    assert {c.conversation_sid for c in convs} == {
+        u["conversation_sid"]
+        for u in sb.expected("conversation_user_conversations")
+        if u["user_sid"] == user.sid
+    }
+    assert [c.country_code for c in client.available_phone_numbers.list()] == ["CA", "GB", "US"]
+    with pytest.raises(TwilioRestException) as err:
+        client.api.v2010.accounts(sub).balance.fetch()
+    assert err.value.status == 404 and err.value.code == 20404
