@@ -22,6 +22,7 @@ from functools import cached_property
 from urllib.parse import ParseResult, urlparse
 
 import requests
+import requests.adapters
 from requests.auth import HTTPBasicAuth
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -29,6 +30,7 @@ from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams import RESTStream
 
 from tap_twilio import schemas
+from tap_twilio.fetcher import Fetcher, Job
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -279,6 +281,90 @@ class TwilioStream(RESTStream[ParseResult]):
             request.params = {}
         return request
 
+    # Reading pages -------------------------------------------------------------------
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The tap's shared page fetcher (parallel when max_concurrent_requests > 1)."""
+        tap = self._tap.__dict__
+        if "_fetcher" not in tap:
+            tap["_fetcher"] = Fetcher(int(self.config.get("max_concurrent_requests", 8)))
+        return tap["_fetcher"]
+
+    @override
+    @property
+    def requests_session(self) -> requests.Session:
+        tap = self._tap.__dict__
+        if "_session" not in tap:
+            session = requests.Session()
+            size = self.fetcher.max_concurrency + 2
+            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=size)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            tap["_session"] = session
+        return tap["_session"]
+
+    @override
+    def request_records(self, context: Context | None) -> Iterable[dict]:
+        fetcher = self.fetcher
+        for job, response in fetcher.pages(self, context, ()):
+            rows = []
+            for raw in self.parse_response(response):
+                row = self.shape_record(raw, context)
+                if row is not None:
+                    rows.append(row)
+            if fetcher.parallel and self.child_streams:
+                self._read_ahead_children(job, rows, context)
+            yield from rows
+
+    def _read_ahead_children(self, job: Job, rows: list[dict], context: Context | None) -> None:
+        """Queue the child lists these parent records imply, in the order the SDK reads them."""
+        children = [
+            (index, child)
+            for index, child in enumerate(self.child_streams)
+            if child.selected or child.has_selected_descendents
+        ]
+        for row in rows:
+            ordinal = job.children_ordinal
+            job.children_ordinal += 1
+            for child_context in self.generate_child_contexts(row, context):
+                if child_context is None:
+                    continue
+                for index, child in children:
+                    if isinstance(child, TwilioStream) and child.wants(child_context):
+                        priority = (*job.priority, ordinal, index)
+                        self.fetcher.submit(child, dict(child_context), priority)
+
+    def wants(self, context: Context | None) -> bool:
+        """Whether this list is read at all for a context (no request when it is not)."""
+        return True
+
+    def first_request(self, context: Context | None) -> requests.PreparedRequest | None:
+        """The request for a list's first page (built where state may be read)."""
+        if not self.wants(context):
+            return None
+        return self._prepare_request(context=context, page=TwilioPaginator(self.url_base))
+
+    def next_request(
+        self,
+        request: requests.PreparedRequest,
+        response: requests.Response,
+    ) -> requests.PreparedRequest | None:
+        """The request for the page after ``response`` (None: that was the last page)."""
+        if response.status_code != 200 or not self.list_key:
+            return None
+        if not response_body(response).get(self.list_key):
+            return None
+        url = TwilioPaginator(self.url_base).get_next_url(response)
+        if not url:
+            return None
+        if url == request.url:
+            msg = f"{self._where(response)}: Twilio returned the same next page URL again"
+            raise TwilioAPIError(msg)
+        following = request.copy()
+        following.prepare_url(url, None)
+        return following
+
     # Incremental windows -------------------------------------------------------------
 
     def window_start(self, context: Context | None) -> dt.datetime | None:
@@ -374,8 +460,12 @@ class TwilioStream(RESTStream[ParseResult]):
                 urlparse(response.request.url).path,
             )
             return
-        if status == 429 or status >= 500:
+        if status == 429:
+            self.fetcher.throttled()
             raise RetriableAPIError(self._error_line(response), response)
+        if status >= 500:
+            raise RetriableAPIError(self._error_line(response), response)
+        self.fetcher.succeeded()
         if status >= 400:
             raise TwilioAPIError(self._error_line(response), response)
         try:
@@ -401,8 +491,14 @@ class TwilioStream(RESTStream[ParseResult]):
             return [body]
         return body[self.list_key] or []
 
-    @override
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    def shape_record(self, row: dict, context: Context | None) -> dict | None:
+        """Turn one raw Twilio item into the record the tap emits (None: drop it).
+
+        Drops fields never emitted, adds the parents' SIDs, decodes JSON-encoded strings,
+        turns numeric strings into numbers where the schema says so and RFC 2822
+        timestamps into ISO 8601 UTC. Runs as pages arrive, before child lists are
+        queued, so the SDK's ``post_process`` has nothing left to do.
+        """
         for name in self.dropped_fields:
             row.pop(name, None)
         if context:
@@ -577,6 +673,14 @@ class ProductStream(TwilioStream):
                 self._context_label(context),
                 exc,
             )
+
+    @override
+    def wants(self, context: Context | None) -> bool:
+        account = (context or {}).get("account_sid")
+        skipped = self._tap.__dict__.get("_skipped_products", set())
+        if (self.product, account) in skipped:
+            return False
+        return account_auth(self._tap, self.config, account) is not None
 
     @override
     def get_http_request(self, *, page: PageContext[ParseResult]) -> HTTPRequest:

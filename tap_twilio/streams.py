@@ -42,7 +42,6 @@ class AccountsStream(CoreStream):
         seen = set()
         for row in super().get_records(context):
             seen.add(row.get("sid"))
-            remember_account_token(self._tap, row.get("sid"), row.get("auth_token"))
             yield row
         missing = sorted(set(self.config.get("account_sids") or ()) - seen)
         if missing:
@@ -53,10 +52,11 @@ class AccountsStream(CoreStream):
             raise TwilioAPIError(msg)
 
     @override
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    def shape_record(self, row: dict, context: Context | None) -> dict | None:
         if not self._wanted(row.get("sid", "")):
             return None
-        return super().post_process(row, context)
+        remember_account_token(self._tap, row.get("sid"), row.get("auth_token"))
+        return super().shape_record(row, context)
 
     def _wanted(self, sid: str) -> bool:
         """Whether the config selects this account (all, main only, or a list)."""
@@ -148,9 +148,12 @@ class AvailablePhoneNumbersStream(CoreStream):
     number_type: t.ClassVar[str]
 
     @override
+    def wants(self, context: Context | None) -> bool:
+        return self.number_type in (context or {}).get("number_types", "").split(",")
+
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
-        offered = (context or {}).get("number_types", "").split(",")
-        if self.number_type not in offered:
+        if not self.wants(context):
             return []
         return super().get_records(context)
 
@@ -680,11 +683,11 @@ class TaskRouterWorkspacesStream(ProductStream):
     primary_keys = ("sid",)
 
     @override
-    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+    def shape_record(self, row: dict, context: Context | None) -> dict | None:
         listed = self.config.get("taskrouter_workspace_sids")
         if listed and row.get("sid") not in listed:
             return None
-        return super().post_process(row, context)
+        return super().shape_record(row, context)
 
     @override
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:

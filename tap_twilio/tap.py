@@ -148,6 +148,15 @@ class TapTwilio(Tap):
             "with jitter).",
         ),
         th.Property(
+            "max_concurrent_requests",
+            th.IntegerType(minimum=1, maximum=100),
+            default=8,
+            title="Max Concurrent Requests",
+            description="Requests in flight at once (other accounts, streams, parents and "
+            "products are read ahead while records are written in the usual order). Halved "
+            "on each 429, raised again after successes. 1 = strictly sequential.",
+        ),
+        th.Property(
             "region",
             th.StringType,
             allowed_values=list(REGIONS),

@@ -1,0 +1,228 @@
+"""Bounded parallel fetching of Twilio pages, consumed in the SDK's sequential order.
+
+The SDK syncs streams, accounts and child lists one after the other, so a sync is bound by
+latency. The fetcher reads ahead instead: as soon as a page of parent records is known,
+the lists it implies (a message's media, an account's calls, a workspace's events …) are
+queued as *jobs*, and a pool of worker threads fetches their pages while the SDK is still
+writing earlier records. Records are still produced by the SDK in its usual, deterministic
+order, so STATE messages never claim a record that has not been written.
+
+* A job is one list (stream + context); its pages are fetched one after the other.
+* Jobs are served by priority: their position in the depth-first order the SDK will read
+  them in, so what is needed next is fetched first.
+* At most ``max_concurrent_requests`` requests are in flight; a 429 halves that number
+  and successes raise it again by one (additive increase, multiplicative decrease).
+* Read-ahead is bounded: each job keeps at most two unread pages, and all jobs together
+  at most ``BUFFER_BYTES`` of unread response bodies, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import typing as t
+from collections import deque
+
+if t.TYPE_CHECKING:
+    import requests
+
+    from tap_twilio.client import TwilioStream
+
+BUFFER_BYTES = 48 * 1024 * 1024
+PAGES_AHEAD = 2
+IDLE_SECONDS = 2.0
+
+
+class Job:
+    """One list to read: its pages in order, fetched by workers, read by the SDK."""
+
+    def __init__(self, stream: TwilioStream, context: dict | None, priority: tuple) -> None:
+        self.stream = stream
+        self.context = context
+        self.priority = priority
+        self.next_request: requests.PreparedRequest | None = stream.first_request(context)
+        self.pages: deque[requests.Response] = deque()
+        self.error: BaseException | None = None
+        self.done = False
+        self.queued = False
+        self.fetching = False
+        self.children_ordinal = 0
+        if self.next_request is None:
+            self.done = True
+
+
+class Fetcher:
+    """A pool of workers shared by every stream of a tap."""
+
+    def __init__(self, max_concurrency: int) -> None:
+        self.max_concurrency = max(1, max_concurrency)
+        self.allowed = self.max_concurrency
+        self.in_flight = 0
+        self._successes = 0
+        self._lock = threading.Condition()
+        self._heap: list[tuple[tuple, int, Job]] = []
+        self._parked: list[Job] = []
+        self._jobs: dict[tuple, Job] = {}
+        self._seq = itertools.count()
+        self._workers = 0
+        self._idle = 0
+        self.buffered = 0
+        self.waiting_for: Job | None = None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether pages are read ahead by worker threads."""
+        return self.max_concurrency > 1
+
+    # Consumer side (the SDK's thread) -------------------------------------------------
+
+    def submit(self, stream: TwilioStream, context: dict | None, priority: tuple) -> None:
+        """Queue a list for reading ahead (no-op when it is queued already)."""
+        key = _job_key(stream, context)
+        with self._lock:
+            if key in self._jobs:
+                return
+        job = Job(stream, context, priority)
+        with self._lock:
+            self._jobs[key] = job
+            if not job.done:
+                self._enqueue(job)
+
+    def pages(
+        self, stream: TwilioStream, context: dict | None, priority: tuple
+    ) -> t.Iterator[tuple[Job, requests.Response]]:
+        """The pages of a list, in order (read ahead when a job exists, else fetched now)."""
+        with self._lock:
+            job = self._jobs.pop(_job_key(stream, context), None)
+        if job is None:
+            job = Job(stream, context, priority)
+            if self.parallel and not job.done:
+                with self._lock:
+                    self._enqueue(job)
+        if not self.parallel:
+            yield from self._inline_pages(job)
+            return
+        while True:
+            with self._lock:
+                while not job.pages and not job.done:
+                    self.waiting_for = job
+                    if job in self._parked:
+                        self._parked.remove(job)
+                        self._enqueue(job)
+                    self._lock.wait()
+                self.waiting_for = None
+                if job.pages:
+                    response = job.pages.popleft()
+                    self.buffered -= len(response.content or b"")
+                    if not job.done and not job.fetching and not job.queued:
+                        self._enqueue(job)
+                    self._release_parked()
+                elif job.error is not None:
+                    raise job.error
+                else:
+                    return
+            yield job, response
+
+    def _inline_pages(self, job: Job) -> t.Iterator[tuple[Job, requests.Response]]:
+        while job.next_request is not None:
+            response = self._fetch(job)
+            yield job, response
+
+    # Worker side -----------------------------------------------------------------------
+
+    def _enqueue(self, job: Job) -> None:
+        job.queued = True
+        heapq.heappush(self._heap, (job.priority, next(self._seq), job))
+        if self._idle == 0 and self._workers < self.max_concurrency:
+            self._workers += 1
+            threading.Thread(target=self._work, name="twilio-fetch", daemon=True).start()
+        else:
+            self._lock.notify_all()
+
+    def _release_parked(self) -> None:
+        if self._parked and self.buffered < BUFFER_BYTES:
+            parked, self._parked = self._parked, []
+            for job in parked:
+                self._enqueue(job)
+
+    def _next_job(self) -> Job | None:
+        """Wait for a job this worker may fetch a page of (None: idle, exit)."""
+        while True:
+            while self._heap and (
+                self.in_flight >= self.allowed
+                or (self.buffered >= BUFFER_BYTES and self._heap[0][2] is not self.waiting_for)
+            ):
+                if self.in_flight < self.allowed:
+                    _, _, job = heapq.heappop(self._heap)
+                    job.queued = False
+                    self._parked.append(job)
+                    continue
+                break
+            if self._heap and self.in_flight < self.allowed:
+                _, _, job = heapq.heappop(self._heap)
+                job.queued = False
+                return job
+            self._idle += 1
+            notified = self._lock.wait(timeout=IDLE_SECONDS)
+            self._idle -= 1
+            if not notified and not self._heap:
+                return None
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                job = self._next_job()
+                if job is None:
+                    self._workers -= 1
+                    return
+                job.fetching = True
+                self.in_flight += 1
+            try:
+                response: requests.Response | None = self._fetch(job)
+            except BaseException as exc:
+                response = None
+                job.error = exc
+                job.next_request = None
+            with self._lock:
+                self.in_flight -= 1
+                job.fetching = False
+                if response is not None:
+                    job.pages.append(response)
+                    self.buffered += len(response.content or b"")
+                if job.next_request is None:
+                    job.done = True
+                elif len(job.pages) < PAGES_AHEAD and not job.queued:
+                    self._enqueue(job)
+                self._lock.notify_all()
+
+    def _fetch(self, job: Job) -> requests.Response:
+        """Fetch the job's next page (with the stream's retries) and line up the one after."""
+        request = job.next_request
+        assert request is not None
+        stream = job.stream
+        response = stream.request_decorator(stream._request)(request, job.context)
+        job.next_request = stream.next_request(request, response)
+        return response
+
+    # Rate adaptation -------------------------------------------------------------------
+
+    def throttled(self) -> None:
+        """Twilio answered 429: halve the requests in flight."""
+        with self._lock:
+            self.allowed = max(1, self.allowed // 2)
+            self._successes = 0
+
+    def succeeded(self) -> None:
+        """A request succeeded: allow one more in flight after a run of successes."""
+        with self._lock:
+            if self.allowed < self.max_concurrency:
+                self._successes += 1
+                if self._successes >= self.allowed:
+                    self.allowed += 1
+                    self._successes = 0
+                    self._lock.notify_all()
+
+
+def _job_key(stream: TwilioStream, context: dict | None) -> tuple:
+    return (stream.name, tuple(sorted((context or {}).items())))
