@@ -370,6 +370,9 @@ class SpecConverter:
         return out
 
 
+FREE_FORM_FIELDS = {"capabilities"}
+
+
 def build_schema(converter: SpecConverter, stream: str, sdef: StreamDef) -> dict[str, Any]:
     """Build the JSON Schema of one stream."""
     source = converter.component(sdef.component)
@@ -386,7 +389,12 @@ def build_schema(converter: SpecConverter, stream: str, sdef: StreamDef) -> dict
             text = _join(short_description(prop.get("description")), JSON_FIELD_NOTE)
             properties[name] = {"type": list(JSON_VALUE_TYPE), "description": text}
             continue
-        properties[name] = converter.convert(prop, sdef.component, (name,))
+        converted = converter.convert(prop, sdef.component, (name,))
+        if name in FREE_FORM_FIELDS and "properties" in converted:
+            # Twilio's key spelling differs between lists and the spec (SMS vs sms):
+            # keep every key rather than drop the ones the spec spells otherwise.
+            del converted["properties"]
+        properties[name] = converted
 
     for name in sdef.extra_fields:
         if name in properties:

@@ -26,6 +26,7 @@ import requests.adapters
 from requests.auth import HTTPBasicAuth
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.streams import RESTStream
 
@@ -186,6 +187,8 @@ class TwilioStream(RESTStream[ParseResult]):
 
     schema: t.ClassVar[StreamSchema] = StreamSchema(SCHEMAS_DIR)
     is_sorted = False
+    # shape_record already gives every value its JSON type; skip the SDK's per-field pass.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     @override
     @property

@@ -69,7 +69,12 @@ class AccountsStream(CoreStream):
 
     @override
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return {"account_sid": record["sid"], "account_created": record.get("date_created")}
+        owner = record.get("owner_account_sid")
+        return {
+            "account_sid": record["sid"],
+            "account_created": record.get("date_created"),
+            "subaccount": bool(owner and owner != record["sid"]),
+        }
 
 
 class AccountChild(CoreStream):
@@ -79,12 +84,20 @@ class AccountChild(CoreStream):
 
 
 class AccountBalanceStream(AccountChild):
-    """The account's balance; Twilio has none for subaccounts (404, skipped)."""
+    """The account's balance (Twilio keeps none for subaccounts: not requested)."""
 
     name = "account_balance"
     path = f"{ACCOUNT}/Balance.json"
     primary_keys = ("account_sid",)
     empty_on_404 = True
+
+    @override
+    def wants(self, context: Context | None) -> bool:
+        return not (context or {}).get("subaccount")
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict]:
+        return super().get_records(context) if self.wants(context) else []
 
 
 class AddressesStream(AccountChild):

@@ -144,8 +144,18 @@ def test_available_numbers_only_for_offered_types(full_sync, sandbox):
     assert asked == {(cc, names[kind]) for cc, kind in offered if kind in names}
 
 
-def test_subaccount_balance_404_is_not_an_error(full_sync, sandbox):
+def test_balance_is_read_only_where_twilio_keeps_one(full_sync, sandbox):
+    """Subaccounts have no balance: the tap does not ask (their owner_account_sid says so)."""
     result, requests = full_sync
     balances = result.records["account_balance"]
     assert [b["account_sid"] for b in balances] == [sandbox.accounts[0]["sid"]]
-    assert sum(1 for r in requests if r.path.endswith("/Balance.json") and r.status == 404) == 2
+    asked = [r.path for r in requests if r.path.endswith("/Balance.json")]
+    assert asked == [f"/2010-04-01/Accounts/{sandbox.accounts[0]['sid']}/Balance.json"]
+
+
+def test_balance_404_is_no_balance(fresh_sandbox):
+    sb = fresh_sandbox
+    sb.inject("/Balance.json", "404", times=1)
+    result = run_tap(sb.tap_config(), streams=["account_balance", "keys"])
+    assert result.records.get("account_balance", []) == []
+    assert result.records["keys"]
