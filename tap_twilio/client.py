@@ -21,13 +21,16 @@ from email.utils import parsedate_to_datetime
 from functools import cached_property
 from urllib.parse import ParseResult, urlparse
 
+import msgspec
 import requests
 import requests.adapters
 from requests.auth import HTTPBasicAuth
 from singer_sdk import SchemaDirectory, StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import BaseHATEOASPaginator
+from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
 from tap_twilio import schemas
@@ -53,6 +56,7 @@ _MONTHS = {
     )
 }
 _BODY_ATTR = "_twilio_body"
+_decode_json = msgspec.json.Decoder().decode
 
 
 class TwilioAPIError(FatalAPIError):
@@ -147,9 +151,17 @@ class TwilioPaginator(BaseHATEOASPaginator):
 
 
 def response_body(response: requests.Response) -> t.Any:
-    """Return the decoded JSON body of a response, decoding it once."""
+    """Return the decoded JSON body of a response, decoding it once (msgspec).
+
+    Raises:
+        ValueError: The body is not JSON (e.g. truncated).
+    """
     if not hasattr(response, _BODY_ATTR):
-        setattr(response, _BODY_ATTR, response.json())
+        try:
+            body = _decode_json(response.content)
+        except msgspec.DecodeError as exc:
+            raise ValueError(str(exc)) from exc
+        setattr(response, _BODY_ATTR, body)
     return getattr(response, _BODY_ATTR)
 
 
@@ -284,6 +296,54 @@ class TwilioStream(RESTStream[ParseResult]):
             request.params = {}
         return request
 
+    # Writing records -----------------------------------------------------------------
+
+    @cached_property
+    def _every_property_selected(self) -> bool:
+        mask = self.mask
+        return all(mask[("properties", name)] for name in self.schema.get("properties", {}))
+
+    @override
+    def _generate_record_messages(self, record: dict) -> Iterable[RecordMessage]:
+        """The SDK's record messages, minus work shape_record made unnecessary.
+
+        Skips the per-record selection walk when nothing is deselected and the type pass
+        (the hot path: about a third of the tap's CPU per record).
+        """
+        if not self._every_property_selected:
+            pop_deselected_record_properties(record, self.schema, self.mask)
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=self.__dict__.get("_page_time") or utc_now(),
+                )
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: dict, *, context: Context | None = None
+    ) -> None:
+        """Advance the bookmark only for a record that can move it (a new maximum).
+
+        Unsorted streams keep the largest value seen, so a record at or below the largest
+        value so far changes nothing: skipping the SDK's state lookup for it saves a
+        partition search per record. Null values never move a bookmark.
+        """
+        key = self.replication_key
+        if key and self.replication_method == "INCREMENTAL":
+            value = latest_record.get(key)
+            if value is None:
+                return
+            highest = self.__dict__.setdefault("_highest_seen", {})
+            partition = self._partition_key(context)
+            if partition in highest and value <= highest[partition]:
+                return
+            highest[partition] = value
+        super()._increment_stream_state(latest_record, context=context)
+
     # Reading pages -------------------------------------------------------------------
 
     @property
@@ -311,6 +371,7 @@ class TwilioStream(RESTStream[ParseResult]):
     def request_records(self, context: Context | None) -> Iterable[dict]:
         fetcher = self.fetcher
         for job, response in fetcher.pages(self, context, ()):
+            self._page_time = utc_now()  # when this page was extracted: its records' time
             rows = []
             for raw in self.parse_response(response):
                 row = self.shape_record(raw, context)
