@@ -149,17 +149,15 @@ class Fetcher:
     def _next_job(self) -> Job | None:
         """Wait for a job this worker may fetch a page of (None: idle, exit)."""
         while True:
-            while self._heap and (
-                self.in_flight >= self.allowed
-                or (self.buffered >= BUFFER_BYTES and self._heap[0][2] is not self.waiting_for)
+            while (
+                self._heap
+                and self.buffered >= BUFFER_BYTES
+                and self._heap[0][2] is not self.waiting_for
             ):
-                if self.in_flight < self.allowed:
-                    _, _, job = heapq.heappop(self._heap)
-                    job.queued = False
-                    self._parked.append(job)
-                    continue
-                break
-            if self._heap and self.in_flight < self.allowed:
+                _, _, job = heapq.heappop(self._heap)
+                job.queued = False
+                self._parked.append(job)
+            if self._heap:
                 _, _, job = heapq.heappop(self._heap)
                 job.queued = False
                 return job
@@ -177,7 +175,6 @@ class Fetcher:
                     self._workers -= 1
                     return
                 job.fetching = True
-                self.in_flight += 1
             try:
                 response: requests.Response | None = self._fetch(job)
             except BaseException as exc:
@@ -185,7 +182,6 @@ class Fetcher:
                 job.error = exc
                 job.next_request = None
             with self._lock:
-                self.in_flight -= 1
                 job.fetching = False
                 if response is not None:
                     job.pages.append(response)
@@ -201,7 +197,22 @@ class Fetcher:
         request = job.next_request
         assert request is not None
         stream = job.stream
-        response = stream.request_decorator(stream._request)(request, job.context)
+
+        def attempt(prepared: requests.PreparedRequest, context: dict | None) -> requests.Response:
+            # Every attempt, retries included, waits for a free slot: after a 429 fewer
+            # requests are in flight, not just fewer new lists started.
+            with self._lock:
+                while self.in_flight >= self.allowed:
+                    self._lock.wait()
+                self.in_flight += 1
+            try:
+                return stream._request(prepared, context)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+                    self._lock.notify_all()
+
+        response = stream.request_decorator(attempt)(request, job.context)
         job.next_request = stream.next_request(request, response)
         return response
 

@@ -53,6 +53,9 @@ _HTML_502 = (
 )
 _NON_JSON = b"<html><body><h1>Service Unavailable</h1><p>Please try again later.</p></body></html>"
 
+# Bound at import: tests that stub time.sleep for the tap's retries keep real latency here.
+_sleep = time.sleep
+
 
 @dataclass
 class RequestRecord:
@@ -464,14 +467,14 @@ class Sandbox:
             target = path + ("?" + raw_query if raw_query else "")
             action = self._engine.scripted(target) or self._engine.random_fault(in_flight)
             if action is not None and action.kind == "delay":
-                time.sleep(float(action.opts.get("seconds", 1.0)))
+                _sleep(float(action.opts.get("seconds", 1.0)))
                 action = None
             record.fault = action.kind if action is not None else None
             response = self._respond(
                 action, handler, product, path, query, form, principal, base_for
             )
             if self.faults.latency > 0:
-                time.sleep(self.faults.latency)
+                _sleep(self.faults.latency)
             record.status = response.status
             # Log before answering, so a client sees its request in the log once answered.
             self._log(record)

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Measure tap-twilio against the sandbox: requests vs. the floor, wall time, CPU, memory.
+
+    python scripts/benchmark.py                    # full + incremental sync, 100 ms latency
+    python scripts/benchmark.py --mode cpu         # messages alone at zero latency: CPU/record
+    python scripts/benchmark.py --mode memory      # peak RSS at ~10k and ~200k message records
+
+The sandbox runs in this process; the tap runs as ``tap-twilio`` in a child process whose
+stdout is a pipe read here (as a target would). Figures printed per run:
+
+* records, requests made and the request floor: Σ over the lists the output implies of
+  max(1, ⌈records ÷ page size⌉), children only where the parent says they exist;
+* wall seconds and the latency floor: max(floor × latency ÷ concurrency, the longest chain
+  of sequential pages × latency);
+* tap CPU (user + system) per record, after the CPU a bare start-up costs; peak RSS.
+
+Numbers, not pass/fail: tests check behaviour and request counts, this prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tap_twilio.client import remember_account_token  # noqa: E402
+from tap_twilio.sandbox import Sandbox  # noqa: E402
+from tap_twilio.tap import TapTwilio  # noqa: E402
+
+TAP = [sys.executable, "-m", "tap_twilio"]
+DEFAULT_STREAMS = None  # everything
+
+
+def run_tap(config: dict, state: dict | None, streams: list[str] | None, workdir: Path) -> dict:
+    """Run the tap in a child process; read its stdout like a target; measure it."""
+    cfg = workdir / "config.json"
+    cfg.write_text(json.dumps(config))
+    args = [*TAP, "--config", str(cfg)]
+    if state is not None:
+        (workdir / "state.json").write_text(json.dumps(state))
+        args += ["--state", str(workdir / "state.json")]
+    if streams is not None:
+        catalog = TapTwilio(config=config, validate_config=False).catalog_dict
+        for entry in catalog["streams"]:
+            for md in entry["metadata"]:
+                if md["breadcrumb"] == []:
+                    md["metadata"]["selected"] = entry["tap_stream_id"] in streams
+        (workdir / "catalog.json").write_text(json.dumps(catalog))
+        args += ["--catalog", str(workdir / "catalog.json")]
+    records: dict[str, list[dict]] = defaultdict(list)
+    last_state: dict = {}
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        msg = json.loads(line)
+        if msg["type"] == "RECORD":
+            records[msg["stream"]].append(msg["record"])
+        elif msg["type"] == "STATE":
+            last_state = msg["value"]
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"tap failed with status {status}")
+    return {
+        "records": records,
+        "state": last_state,
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def startup_cpu(config: dict, workdir: Path) -> float:
+    """CPU seconds of a tap start that syncs nothing (``--discover``)."""
+    cfg = workdir / "config.json"
+    cfg.write_text(json.dumps(config))
+    proc = subprocess.Popen([*TAP, "--config", str(cfg), "--discover"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
+def request_floor(config: dict, sb: Sandbox, records: dict[str, list[dict]]) -> tuple[int, int]:
+    """(floor requests, longest chain of sequential pages) implied by the output."""
+    tap = TapTwilio(config=config, validate_config=False)
+    for account in sb.accounts:
+        remember_account_token(tap, account["sid"], account["auth_token"])
+    total = 0
+    longest = 0
+    for stream in tap.streams.values():
+        size = stream.page_size
+        if stream.parent_stream_type is None:
+            n = len(records.get(stream.name, []))
+            pages = max(1, math.ceil(n / size))
+            total += pages
+            longest = max(longest, pages)
+            continue
+        parent = tap.streams[stream.parent_stream_type.name]
+        if not records.get(stream.name) and not (stream.selected or stream.has_selected_descendents):
+            continue
+        if stream.name not in records and not records.get(parent.name):
+            continue
+        by_parent: Counter = Counter()
+        keys: list[str] = []
+        contexts = []
+        for row in records.get(parent.name, []):
+            for ctx in parent.generate_child_contexts(row, {"account_sid": row.get("account_sid")}):
+                if ctx is None or not stream.wants(ctx):
+                    continue
+                contexts.append(ctx)
+        if not contexts:
+            continue
+        keys = [k for k in contexts[0] if k not in {"account_created", "subaccount", "number_types"}]
+        for row in records.get(stream.name, []):
+            by_parent[tuple(row.get(k) for k in keys)] += 1
+        for ctx in contexts:
+            n = by_parent[tuple(ctx.get(k) for k in keys)]
+            pages = max(1, math.ceil(n / size)) if stream.list_key else 1
+            total += pages
+            longest = max(longest, pages)
+    return total, longest
+
+
+def report(label: str, run: dict, requests: int, floor: int, chain: int, latency: float,
+           concurrency: int, base_cpu: float) -> None:
+    """Print one run's figures."""
+    n = sum(len(v) for v in run["records"].values())
+    lower = max(floor * latency / concurrency, (chain + 2) * latency)
+    cpu_us = (run["cpu"] - base_cpu) / n * 1e6 if n else 0.0
+    print(f"\n== {label}")
+    print(f"records            {n:>12,}")
+    print(f"requests made      {requests:>12,}")
+    print(f"request floor      {floor:>12,}   (made/floor {requests / floor:.3f})")
+    print(f"wall seconds       {run['wall']:>12.2f}")
+    if latency:
+        print(f"latency floor s    {lower:>12.2f}   (wall/floor {run['wall'] / lower:.2f}, "
+              f"{concurrency} in flight, {latency * 1000:.0f} ms per response)")
+    print(f"records/s          {n / run['wall']:>12,.0f}")
+    print(f"tap CPU µs/record  {cpu_us:>12.1f}   (start-up CPU {base_cpu:.2f} s excluded)")
+    print(f"peak RSS MB        {run['rss_mb']:>12.1f}")
+
+
+def pipeline(args: argparse.Namespace) -> None:
+    """Full sync, then an incremental one after new and updated records."""
+    latency = args.latency_ms / 1000
+    with Sandbox(seed=0, scale=args.scale, latency=latency) as sb, \
+            tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        config = sb.tap_config(max_concurrent_requests=args.concurrency)
+        counts = {a["friendly_name"]: len(sb.expected("messages", a["sid"])) for a in sb.accounts}
+        print(f"sandbox: scale {args.scale}, messages per account {counts}, "
+              f"latency {args.latency_ms} ms")
+        base_cpu = startup_cpu(config, workdir)
+        sb.clear_requests()
+        full = run_tap(config, None, DEFAULT_STREAMS, workdir)
+        floor, chain = request_floor(config, sb, full["records"])
+        report("full sync", full, len(sb.requests), floor, chain, latency, args.concurrency,
+               base_cpu)
+        main = sb.accounts[0]["sid"]
+        for _ in range(50):
+            sb.add("messages", main)
+        for _ in range(20):
+            sb.add("calls", sb.accounts[1]["sid"])
+        sb.clear_requests()
+        incremental = run_tap(config, full["state"], DEFAULT_STREAMS, workdir)
+        floor, chain = request_floor(config, sb, incremental["records"])
+        report("incremental sync", incremental, len(sb.requests), floor, chain, latency,
+               args.concurrency, base_cpu)
+
+
+def cpu(args: argparse.Namespace) -> None:
+    """The messages stream alone at zero latency: tap CPU per record."""
+    with Sandbox(seed=0, scale=args.scale) as sb, tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        config = sb.tap_config(max_concurrent_requests=args.concurrency)
+        base_cpu = startup_cpu(config, workdir)
+        sb.clear_requests()
+        run = run_tap(config, None, ["messages"], workdir)
+        floor, chain = request_floor(config, sb, run["records"])
+        report("messages only, zero latency", run, len(sb.requests), floor, chain, 0.0,
+               args.concurrency, base_cpu)
+
+
+def memory(args: argparse.Namespace) -> None:
+    """Peak RSS of a messages-only sync at two sizes."""
+    for scale in (args.small_scale, args.large_scale):
+        with Sandbox(seed=0, scale=scale) as sb, tempfile.TemporaryDirectory() as tmp:
+            config = sb.tap_config(max_concurrent_requests=args.concurrency)
+            run = run_tap(config, None, ["messages"], Path(tmp))
+            n = len(run["records"]["messages"])
+            print(f"messages {n:>8,}   peak RSS {run['rss_mb']:7.1f} MB   "
+                  f"wall {run['wall']:6.1f} s")
+
+
+def main() -> int:
+    """Parse arguments and run one mode."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["pipeline", "cpu", "memory"], default="pipeline")
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--scale", type=float, default=9.0,
+                        help="sandbox size (9: ~20,600 messages in the main account)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--small-scale", type=float, default=3.0)
+    parser.add_argument("--large-scale", type=float, default=60.0)
+    args = parser.parse_args()
+    {"pipeline": pipeline, "cpu": cpu, "memory": memory}[args.mode](args)
+    return 0
+
+
+if __name__ == "__main__":
+    threading.stack_size(0)
+    sys.exit(main())
