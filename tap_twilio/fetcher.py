@@ -24,9 +24,9 @@ import threading
 import typing as t
 from collections import deque
 
-if t.TYPE_CHECKING:
-    import requests
+import requests
 
+if t.TYPE_CHECKING:
     from tap_twilio.client import TwilioStream
 
 BUFFER_BYTES = 48 * 1024 * 1024
@@ -62,7 +62,7 @@ class Fetcher:
         self._successes = 0
         self._lock = threading.Condition()
         self._heap: list[tuple[tuple, int, Job]] = []
-        self._parked: list[Job] = []
+        self._parked: set[Job] = set()
         self._jobs: dict[tuple, Job] = {}
         self._seq = itertools.count()
         self._workers = 0
@@ -108,15 +108,13 @@ class Fetcher:
                 while not job.pages and not job.done:
                     self.waiting_for = job
                     if job in self._parked:
-                        self._parked.remove(job)
                         self._enqueue(job)
                     self._lock.wait()
                 self.waiting_for = None
                 if job.pages:
                     response = job.pages.popleft()
                     self.buffered -= len(response.content or b"")
-                    if not job.done and not job.fetching and not job.queued:
-                        self._enqueue(job)
+                    self._enqueue(job)
                     self._release_parked()
                 elif job.error is not None:
                     raise job.error
@@ -132,6 +130,13 @@ class Fetcher:
     # Worker side -----------------------------------------------------------------------
 
     def _enqueue(self, job: Job) -> None:
+        """Put a job in the heap, unless it is there, being fetched or finished.
+
+        One job must never be in the heap twice: two workers would fetch the same page.
+        """
+        if job.queued or job.fetching or job.done:
+            return
+        self._parked.discard(job)
         job.queued = True
         heapq.heappush(self._heap, (job.priority, next(self._seq), job))
         if self._idle == 0 and self._workers < self.max_concurrency:
@@ -142,7 +147,7 @@ class Fetcher:
 
     def _release_parked(self) -> None:
         if self._parked and self.buffered < BUFFER_BYTES:
-            parked, self._parked = self._parked, []
+            parked, self._parked = self._parked, set()
             for job in parked:
                 self._enqueue(job)
 
@@ -156,7 +161,7 @@ class Fetcher:
             ):
                 _, _, job = heapq.heappop(self._heap)
                 job.queued = False
-                self._parked.append(job)
+                self._parked.add(job)
             if self._heap:
                 _, _, job = heapq.heappop(self._heap)
                 job.queued = False
@@ -188,7 +193,7 @@ class Fetcher:
                     self.buffered += len(response.content or b"")
                 if job.next_request is None:
                     job.done = True
-                elif len(job.pages) < PAGES_AHEAD and not job.queued:
+                elif len(job.pages) < PAGES_AHEAD:
                     self._enqueue(job)
                 self._lock.notify_all()
 
@@ -207,6 +212,10 @@ class Fetcher:
                 self.in_flight += 1
             try:
                 return stream._request(prepared, context)
+            except requests.RequestException as exc:
+                if exc.request is None:  # e.g. a body cut short: name the request anyway
+                    exc.request = prepared
+                raise
             finally:
                 with self._lock:
                     self.in_flight -= 1
