@@ -10,8 +10,8 @@ stdout is a pipe read here (as a target would). Figures printed per run:
 
 * records, requests made and the request floor: Σ over the lists the output implies of
   max(1, ⌈records ÷ page size⌉), children only where the parent says they exist;
-* wall seconds and the latency floor: max(floor × latency ÷ concurrency, the longest chain
-  of sequential pages × latency);
+* wall seconds and the latency floor: max(floor * latency ÷ concurrency, the longest chain
+  of sequential pages * latency);
 * tap CPU (user + system) per record, after the CPU a bare start-up costs; peak RSS.
 
 Numbers, not pass/fail: tests check behaviour and request counts, this prints figures.
@@ -86,8 +86,12 @@ def startup_cpu(config: dict, workdir: Path) -> float:
     """CPU seconds of a tap start that syncs nothing (``--discover``)."""
     cfg = workdir / "config.json"
     cfg.write_text(json.dumps(config))
-    proc = subprocess.Popen([*TAP, "--config", str(cfg), "--discover"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(
+        [*TAP, "--config", str(cfg), "--discover"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     _, _, usage = os.wait4(proc.pid, 0)
     return usage.ru_utime + usage.ru_stime
 
@@ -108,7 +112,9 @@ def request_floor(config: dict, sb: Sandbox, records: dict[str, list[dict]]) -> 
             longest = max(longest, pages)
             continue
         parent = tap.streams[stream.parent_stream_type.name]
-        if not records.get(stream.name) and not (stream.selected or stream.has_selected_descendents):
+        if not records.get(stream.name) and not (
+            stream.selected or stream.has_selected_descendents
+        ):
             continue
         if stream.name not in records and not records.get(parent.name):
             continue
@@ -122,7 +128,9 @@ def request_floor(config: dict, sb: Sandbox, records: dict[str, list[dict]]) -> 
                 contexts.append(ctx)
         if not contexts:
             continue
-        keys = [k for k in contexts[0] if k not in {"account_created", "subaccount", "number_types"}]
+        keys = [
+            k for k in contexts[0] if k not in {"account_created", "subaccount", "number_types"}
+        ]
         for row in records.get(stream.name, []):
             by_parent[tuple(row.get(k) for k in keys)] += 1
         for ctx in contexts:
@@ -133,8 +141,16 @@ def request_floor(config: dict, sb: Sandbox, records: dict[str, list[dict]]) -> 
     return total, longest
 
 
-def report(label: str, run: dict, requests: int, floor: int, chain: int, latency: float,
-           concurrency: int, base_cpu: float) -> None:
+def report(
+    label: str,
+    run: dict,
+    requests: int,
+    floor: int,
+    chain: int,
+    latency: float,
+    concurrency: int,
+    base_cpu: float,
+) -> None:
     """Print one run's figures."""
     n = sum(len(v) for v in run["records"].values())
     lower = max(floor * latency / concurrency, (chain + 2) * latency)
@@ -145,8 +161,10 @@ def report(label: str, run: dict, requests: int, floor: int, chain: int, latency
     print(f"request floor      {floor:>12,}   (made/floor {requests / floor:.3f})")
     print(f"wall seconds       {run['wall']:>12.2f}")
     if latency:
-        print(f"latency floor s    {lower:>12.2f}   (wall/floor {run['wall'] / lower:.2f}, "
-              f"{concurrency} in flight, {latency * 1000:.0f} ms per response)")
+        print(
+            f"latency floor s    {lower:>12.2f}   (wall/floor {run['wall'] / lower:.2f}, "
+            f"{concurrency} in flight, {latency * 1000:.0f} ms per response)"
+        )
     print(f"records/s          {n / run['wall']:>12,.0f}")
     print(f"tap CPU µs/record  {cpu_us:>12.1f}   (start-up CPU {base_cpu:.2f} s excluded)")
     print(f"peak RSS MB        {run['rss_mb']:>12.1f}")
@@ -155,19 +173,24 @@ def report(label: str, run: dict, requests: int, floor: int, chain: int, latency
 def pipeline(args: argparse.Namespace) -> None:
     """Full sync, then an incremental one after new and updated records."""
     latency = args.latency_ms / 1000
-    with Sandbox(seed=0, scale=args.scale, latency=latency) as sb, \
-            tempfile.TemporaryDirectory() as tmp:
+    with (
+        Sandbox(seed=0, scale=args.scale, latency=latency) as sb,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         workdir = Path(tmp)
         config = sb.tap_config(max_concurrent_requests=args.concurrency)
         counts = {a["friendly_name"]: len(sb.expected("messages", a["sid"])) for a in sb.accounts}
-        print(f"sandbox: scale {args.scale}, messages per account {counts}, "
-              f"latency {args.latency_ms} ms")
+        print(
+            f"sandbox: scale {args.scale}, messages per account {counts}, "
+            f"latency {args.latency_ms} ms"
+        )
         base_cpu = startup_cpu(config, workdir)
         sb.clear_requests()
         full = run_tap(config, None, DEFAULT_STREAMS, workdir)
         floor, chain = request_floor(config, sb, full["records"])
-        report("full sync", full, len(sb.requests), floor, chain, latency, args.concurrency,
-               base_cpu)
+        report(
+            "full sync", full, len(sb.requests), floor, chain, latency, args.concurrency, base_cpu
+        )
         main = sb.accounts[0]["sid"]
         for _ in range(50):
             sb.add("messages", main)
@@ -176,8 +199,16 @@ def pipeline(args: argparse.Namespace) -> None:
         sb.clear_requests()
         incremental = run_tap(config, full["state"], DEFAULT_STREAMS, workdir)
         floor, chain = request_floor(config, sb, incremental["records"])
-        report("incremental sync", incremental, len(sb.requests), floor, chain, latency,
-               args.concurrency, base_cpu)
+        report(
+            "incremental sync",
+            incremental,
+            len(sb.requests),
+            floor,
+            chain,
+            latency,
+            args.concurrency,
+            base_cpu,
+        )
 
 
 def cpu(args: argparse.Namespace) -> None:
@@ -189,8 +220,16 @@ def cpu(args: argparse.Namespace) -> None:
         sb.clear_requests()
         run = run_tap(config, None, ["messages"], workdir)
         floor, chain = request_floor(config, sb, run["records"])
-        report("messages only, zero latency", run, len(sb.requests), floor, chain, 0.0,
-               args.concurrency, base_cpu)
+        report(
+            "messages only, zero latency",
+            run,
+            len(sb.requests),
+            floor,
+            chain,
+            0.0,
+            args.concurrency,
+            base_cpu,
+        )
 
 
 def memory(args: argparse.Namespace) -> None:
@@ -200,8 +239,9 @@ def memory(args: argparse.Namespace) -> None:
             config = sb.tap_config(max_concurrent_requests=args.concurrency)
             run = run_tap(config, None, ["messages"], Path(tmp))
             n = len(run["records"]["messages"])
-            print(f"messages {n:>8,}   peak RSS {run['rss_mb']:7.1f} MB   "
-                  f"wall {run['wall']:6.1f} s")
+            print(
+                f"messages {n:>8,}   peak RSS {run['rss_mb']:7.1f} MB   wall {run['wall']:6.1f} s"
+            )
 
 
 def main() -> int:
@@ -209,8 +249,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["pipeline", "cpu", "memory"], default="pipeline")
     parser.add_argument("--latency-ms", type=float, default=100.0)
-    parser.add_argument("--scale", type=float, default=9.0,
-                        help="sandbox size (9: ~20,600 messages in the main account)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=9.0,
+        help="sandbox size (9: ~20,600 messages in the main account)",
+    )
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--small-scale", type=float, default=3.0)
     parser.add_argument("--large-scale", type=float, default=60.0)

@@ -13,9 +13,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import random
+import re
 import sys
 import typing as t
+import urllib.request
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from functools import cached_property
@@ -298,6 +301,13 @@ class TwilioStream(RESTStream[ParseResult]):
 
     # Writing records -----------------------------------------------------------------
 
+    @override
+    def _write_schema_message(self) -> None:
+        """Write a stream's SCHEMA once per run, not again for every parent of a child."""
+        if not self.__dict__.get("_schema_written"):
+            super()._write_schema_message()
+            self._schema_written = True
+
     @cached_property
     def _every_property_selected(self) -> bool:
         mask = self.mask
@@ -360,6 +370,15 @@ class TwilioStream(RESTStream[ParseResult]):
         tap = self._tap.__dict__
         if "_session" not in tap:
             session = requests.Session()
+            # Resolve proxy and CA settings from the environment once, not per request
+            # (requests re-reads every environment variable on each send otherwise).
+            session.proxies.update(
+                {k: v for k, v in urllib.request.getproxies().items() if k != "no"}
+            )
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                session.verify = bundle
+            session.trust_env = False
             size = self.fetcher.max_concurrency + 2
             adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=size)
             session.mount("https://", adapter)
@@ -638,7 +657,11 @@ def error_line(response: requests.Response, product: str) -> str:
     if isinstance(body, dict):
         code, message = body.get("code"), body.get("message")
     if message is None:
-        text = " ".join((response.text or "").split())
+        text = response.text or ""
+        if "<" in text and ">" in text:  # an HTML error page from a proxy or load balancer
+            title = re.search(r"(?is)<title>(.*?)</title>", text)
+            text = title.group(1) if title else re.sub(r"<[^>]*>", " ", text)
+        text = " ".join(text.split())
         message = text[:120] or response.reason or "no body"
     hint = _HINTS.get(response.status_code, "")
     code_text = f" code {code}" if code is not None else ""
@@ -646,6 +669,23 @@ def error_line(response: requests.Response, product: str) -> str:
         f"{where(response, product)} failed: HTTP {response.status_code}{code_text}: "
         f"{message}{hint}"
     )
+
+
+def transport_error_line(exc: requests.RequestException) -> str:
+    """One line for a request that got no usable response (connection, timeout, body)."""
+    request = exc.request
+    target = "Twilio API request"
+    if request is not None and request.url:
+        target = f"Twilio API {request.method} {urlparse(request.url).path}"
+    if isinstance(exc, requests.Timeout):
+        reason = "timed out (see request_timeout)"
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        reason = "the response body was incomplete (connection broken mid-body)"
+    elif isinstance(exc, requests.ConnectionError):
+        reason = "connection failed or was dropped"
+    else:
+        reason = type(exc).__name__
+    return f"{target} failed: {reason}"
 
 
 _HINTS = {

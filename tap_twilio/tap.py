@@ -9,14 +9,15 @@ import re
 import sys
 import typing as t
 
+import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_twilio import custom
-from tap_twilio.client import parse_datetime
+from tap_twilio.client import parse_datetime, transport_error_line
 from tap_twilio.streams import STREAMS
 
 if sys.version_info >= (3, 12):
@@ -321,10 +322,32 @@ class TapTwilio(Tap):
     @override
     def discover_streams(self) -> list[Stream]:
         streams: list[Stream] = [stream_class(tap=self) for stream_class in STREAMS]
+        # Discovery runs without config validation; custom entries must still make sense.
+        problems = custom.validate_entries(self.config, {cls.name for cls in STREAMS})
+        if problems:
+            raise custom.CustomStreamError(problems[0])
         for entry in self.config.get("custom_streams") or []:
             stream_class, schema = custom.build_stream_class(entry, self.config)
             streams.append(stream_class(tap=self, schema=schema))
         return streams
+
+    @override
+    def run_connection_test(self) -> bool:
+        """Check the credentials with one request (Accounts.json), not a sync of every stream.
+
+        A wrong token fails here with Twilio's one-line 401; the stdout stays empty.
+        """
+        accounts = self.streams["accounts"]
+        request = accounts.first_request(None)
+        response = accounts.request_decorator(accounts._request)(request, None)
+        visible = [row.get("sid") for row in accounts.parse_response(response)]
+        self.logger.info(
+            "Connection test succeeded: the credentials work for account %s "
+            "(%d account(s) on the first page of Accounts.json).",
+            self.config["account_sid"],
+            len(visible),
+        )
+        return True
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -405,7 +428,11 @@ def main() -> None:
     except TapConfigError as exc:
         _fail(f"invalid config: {exc}", 2)
     except FatalAPIError as exc:
-        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 1)
+        _fail(_first_line(exc), 1)
+    except RetriableAPIError as exc:
+        _fail(f"{_first_line(exc)} (still failing after max_retries retries)", 1)
+    except requests.RequestException as exc:
+        _fail(f"{transport_error_line(exc)} (still failing after max_retries retries)", 1)
     except custom.CustomStreamError as exc:
         _fail(f"invalid config: {exc}", 2)
     except ConfigValidationError as exc:
@@ -431,6 +458,11 @@ def _unreadable_config(args: list[str]) -> str | None:
         if not isinstance(value, dict):
             return f"config file {path} must hold a JSON object"
     return None
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _fail(message: str, code: int) -> t.NoReturn:

@@ -102,6 +102,12 @@ class _Server(ThreadingHTTPServer):
         self.sockets_lock = threading.Lock()
         super().__init__(addr, handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (timeouts, killed taps) is normal here, not a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         with self.sockets_lock:
             self.open_sockets.add(request)
