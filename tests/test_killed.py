@@ -1,0 +1,251 @@
+"""kill -9 the tap in the middle of a sync and resume from the last STATE the target saw.
+
+``Warehouse`` is a minimal Singer target: it reads the tap's stdout as it is written,
+upserts each RECORD by the stream's key_properties (as target-postgres does) and remembers
+the last STATE. The tap runs as a real subprocess and is SIGKILLed once the warehouse has
+received N records; whatever the tap wrote before it died is still read (a half-written
+last line is dropped). The next run gets ``--state`` = that last STATE. After the kills and
+a final run that completes, the warehouse must hold exactly the sandbox's rows with the
+values of an uninterrupted sync.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tap_twilio.sandbox import Sandbox
+from tests.conftest import ROOT, SyncResult, iso, run_tap, write_config
+from tests.test_faults import ALL_KEYS, SNAPSHOT_KEYS, truth_keys
+
+# Kill points as shares of the records one run emits: early (before the first STATE),
+# then spread over the sync so that the kills land in different streams and accounts.
+KILL_SHARES = (0.0, 0.15, 0.3, 0.45, 0.6, 0.8)
+
+
+@dataclass
+class Warehouse:
+    """Tables keyed by primary key (upsert), the key properties, the last STATE seen."""
+
+    tables: dict[str, dict[tuple, dict]] = field(default_factory=dict)
+    key_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    state: dict | None = None
+    states_seen: int = 0
+
+    def load(self, line: bytes) -> str:
+        """Apply one Singer message; returns its type."""
+        message = json.loads(line)
+        kind = message["type"]
+        if kind == "SCHEMA":
+            self.key_properties[message["stream"]] = tuple(message["key_properties"])
+            self.tables.setdefault(message["stream"], {})
+        elif kind == "RECORD":
+            stream, record = message["stream"], message["record"]
+            key = tuple(record.get(k) for k in self.key_properties[stream])
+            assert all(v is not None for v in key), f"{stream} record without its key"
+            self.tables[stream][key] = record
+        elif kind == "STATE":
+            self.state = message["value"]
+            self.states_seen += 1
+        return kind
+
+    def keys(self, stream: str) -> list[tuple]:
+        """Primary keys (as Twilio identifies rows) of a table's rows."""
+        key = ALL_KEYS[stream]
+        return [tuple(r.get(k) for k in key) for r in self.tables.get(stream, {}).values()]
+
+
+@dataclass
+class Outcome:
+    """How one tap run ended."""
+
+    returncode: int
+    killed: bool
+    records: int
+    seconds: float
+    stderr: str
+
+
+def run_into(
+    warehouse: Warehouse,
+    config_path: Path,
+    workdir: Path,
+    kill_after: int | None = None,
+) -> Outcome:
+    """Run the tap CLI into the warehouse, resuming from its last STATE; SIGKILL the tap
+    once ``kill_after`` records of this run have reached the warehouse."""
+    args = [sys.executable, "-m", "tap_twilio", "--config", str(config_path)]
+    if warehouse.state is not None:
+        state_path = workdir / "state.json"
+        state_path.write_text(json.dumps(warehouse.state))
+        args += ["--state", str(state_path)]
+    err_path = workdir / "stderr.log"
+    started = time.monotonic()
+    records = 0
+    killed = False
+    with err_path.open("wb") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                if not line.endswith(b"\n"):
+                    break  # the tap died in the middle of writing this line
+                if warehouse.load(line) == "RECORD":
+                    records += 1
+                    if kill_after is not None and not killed and records >= kill_after:
+                        os.kill(proc.pid, signal.SIGKILL)
+                        killed = True
+            code = proc.wait(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return Outcome(
+        code, killed, records, time.monotonic() - started, err_path.read_text(errors="replace")
+    )
+
+
+def by_key(result: SyncResult, stream: str) -> dict[tuple, dict]:
+    """Records of an uninterrupted sync by primary key."""
+    key = ALL_KEYS[stream]
+    return {tuple(r.get(k) for k in key): r for r in result.records.get(stream, [])}
+
+
+def assert_warehouse_is_the_truth(wh: Warehouse, sb: Sandbox, reference: SyncResult) -> None:
+    """Every sandbox row once, nothing else, each with the values of an uninterrupted sync."""
+    problems = []
+    for stream in sorted(ALL_KEYS):
+        got = wh.keys(stream)
+        want = truth_keys(sb, stream)
+        assert want, f"the sandbox has no {stream} rows: the test would prove nothing"
+        if stream in SNAPSHOT_KEYS:
+            width = len(SNAPSHOT_KEYS[stream])
+            if {k[:width] for k in got} != {k[:width] for k in want}:
+                problems.append(f"{stream}: queues differ")
+            continue
+        duplicates = [k for k, n in Counter(got).items() if n > 1]
+        if duplicates:
+            problems.append(f"{stream}: {len(duplicates)} rows share a key, e.g. {duplicates[0]}")
+        if set(got) != want:
+            lost, extra = want - set(got), set(got) - want
+            problems.append(f"{stream}: {len(lost)} rows missing, {len(extra)} unexpected")
+            continue
+        stored = {tuple(r.get(k) for k in ALL_KEYS[stream]): r for r in wh.tables[stream].values()}
+        expected = by_key(reference, stream)
+        stale = [k for k in want if stored[k] != expected.get(k)]
+        if stale:
+            problems.append(f"{stream}: {len(stale)} rows with stale values, e.g. {stale[0]}")
+    assert problems == []
+
+
+def kill_points(total: int) -> list[int]:
+    """Records after which to kill: one per KILL_SHARES entry, at least 1."""
+    return [max(1, int(total * share)) for share in KILL_SHARES]
+
+
+def kill_and_resume(
+    wh: Warehouse, config_path: Path, workdir: Path, total: int
+) -> list[tuple[int, int]]:
+    """Kill the tap at each point, resuming each time; then one run that completes."""
+    log = []
+    for point in kill_points(total):
+        outcome = run_into(wh, config_path, workdir, kill_after=point)
+        assert outcome.killed, f"the run ended ({outcome.returncode}) before {point} records"
+        assert outcome.returncode == -signal.SIGKILL, outcome.stderr[-2000:]
+        log.append((point, outcome.records))
+    final = run_into(wh, config_path, workdir)
+    assert final.returncode == 0, final.stderr[-3000:]
+    assert not final.killed
+    return log
+
+
+def test_full_sync_killed_six_times_resumes_to_the_truth(tmp_path):
+    with Sandbox(seed=21) as sb:
+        config = sb.tap_config()
+        config_path = write_config(tmp_path, config)
+        reference = run_tap(config)
+        total = sum(len(records) for records in reference.records.values())
+
+        wh = Warehouse()
+        started = time.monotonic()
+        log = kill_and_resume(wh, config_path, tmp_path, total)
+        print(
+            f"full sync of {total} records killed at {log}: {time.monotonic() - started:.0f} s",
+            file=sys.stderr,
+        )
+        assert wh.states_seen > len(KILL_SHARES)
+        assert_warehouse_is_the_truth(wh, sb, reference)
+
+
+def test_incremental_sync_killed_six_times_resumes_to_the_truth(tmp_path):
+    with Sandbox(seed=22) as sb:
+        config = sb.tap_config()
+        config_path = write_config(tmp_path, config)
+        wh = Warehouse()
+        first = run_into(wh, config_path, tmp_path)
+        assert first.returncode == 0, first.stderr[-3000:]
+        bookmarked = wh.state
+        assert bookmarked and bookmarked["bookmarks"]["messages"]["partitions"]
+
+        # New and changed rows, several of them older than the newest bookmark.
+        main, sub_a, sub_b = (a["sid"] for a in sb.accounts)
+        recent = max(
+            (m for m in sb.expected("messages", main) if m["date_sent"]),
+            key=lambda m: iso(m["date_sent"]),
+        )
+        recent_call = max(
+            (c for c in sb.expected("calls", sub_a) if c["start_time"]),
+            key=lambda c: iso(c["start_time"]),
+        )
+        new_message = sb.add("messages", main, body="after the first sync", num_media="1")
+        new_media = sb.add("message_media", main, message_sid=new_message["sid"])
+        new_message_b = sb.add("messages", sub_b, body="sub b, after the first sync")
+        sb.update("messages", recent["sid"], status="delivered", price="-0.04200")
+        sb.update("calls", recent_call["sid"], status="completed", duration="61")
+        new_call = sb.add("calls", sub_a)
+        new_conversation = sb.add("conversations", friendly_name="after the first sync")
+        renamed = sb.expected("conversations")[0]["sid"]
+        sb.update("conversations", renamed, friendly_name="renamed after the first sync")
+        workspace = sb.expected("taskrouter_workspaces")[0]["sid"]
+        new_event = sb.add("taskrouter_events", workspace_sid=workspace)
+
+        # What an uninterrupted incremental run emits, and the values a fresh sync reads.
+        probe = run_tap(config, state=bookmarked)
+        total = sum(len(records) for records in probe.records.values())
+        assert new_message["sid"] in {r["sid"] for r in probe.records["messages"]}
+        reference = run_tap(config)
+
+        started = time.monotonic()
+        log = kill_and_resume(wh, config_path, tmp_path, total)
+        print(
+            f"incremental sync of {total} records killed at {log}: "
+            f"{time.monotonic() - started:.0f} s",
+            file=sys.stderr,
+        )
+        assert_warehouse_is_the_truth(wh, sb, reference)
+        messages = wh.tables["messages"]
+        assert messages[(recent["sid"],)]["status"] == "delivered"
+        assert messages[(recent["sid"],)]["price"] == "-0.04200"
+        assert (new_message["sid"],) in messages and (new_message_b["sid"],) in messages
+        assert (new_media["sid"],) in wh.tables["message_media"]
+        assert wh.tables["calls"][(recent_call["sid"],)]["status"] == "completed"
+        assert (new_call["sid"],) in wh.tables["calls"]
+        conversations = wh.tables["conversations"]
+        assert (new_conversation["sid"],) in conversations
+        assert conversations[(renamed,)]["friendly_name"] == "renamed after the first sync"
+        assert (new_event["sid"],) in wh.tables["taskrouter_events"]
+        # The final state moved every account's messages bookmark forward (or kept it).
+        marks = {
+            p["context"]["account_sid"]: p["replication_key_value"]
+            for p in wh.state["bookmarks"]["messages"]["partitions"]
+        }
+        for part in bookmarked["bookmarks"]["messages"]["partitions"]:
+            assert marks[part["context"]["account_sid"]] >= part["replication_key_value"]
+        assert marks[main] >= iso(new_message["date_sent"])

@@ -1,0 +1,473 @@
+"""The real pipeline: ``meltano run tap-twilio target-postgres`` into a throwaway PostgreSQL.
+
+Meltano lives in a venv of its own (``.venv-meltano``, created on first use: Meltano's
+dependencies conflict with the tap's) and installs tap-twilio (``-e .``) and
+meltanolabs-target-postgres into ``.meltano/`` as declared in ``meltano.yml``. Settings come
+from the environment (``TAP_TWILIO_*``, ``TARGET_POSTGRES_*``), state is kept by Meltano in
+a system database of the test's own (state ID ``test:tap-twilio-to-target-postgres``).
+
+Every table is compared with the sandbox by primary key, after a first run and after an
+incremental second run that follows additions and updates. The test skips only when no
+PostgreSQL can be started here, and fails instead when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import typing as t
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tap_twilio.client import parse_datetime
+from tap_twilio.sandbox import Sandbox
+from tests.conftest import ROOT, iso
+from tests.pg import PostgresError, PostgresServer, unavailable
+from tests.test_faults import ALL_KEYS, SNAPSHOT_KEYS, truth_keys
+
+MELTANO_VENV = ROOT / ".venv-meltano"
+MELTANO_BIN = MELTANO_VENV / "bin" / "meltano"
+MELTANO_REQUIREMENT = "meltano>=4.4,<5"
+ENVIRONMENT = "test"
+STATE_ID = f"{ENVIRONMENT}:tap-twilio-to-target-postgres"
+SCHEMA = "tap_twilio"  # target-postgres' default_target_schema: the extractor's namespace
+STREAMS = sorted(ALL_KEYS)
+_ISO = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+def _no_postgres(reason: str) -> t.NoReturn:
+    message = f"no PostgreSQL for the pipeline tests: {reason}"
+    print(message, file=sys.stderr)
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI must run these tests, not skip them)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def pg() -> t.Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for this module."""
+    reason = unavailable()
+    if reason:
+        _no_postgres(reason)
+    server = PostgresServer()
+    try:
+        server.start()
+        server.wait_ready()
+    except PostgresError as exc:
+        server.stop()
+        _no_postgres(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _clean_env() -> dict[str, str]:
+    """This process's environment without settings that would leak into Meltano's."""
+    prefixes = ("TAP_TWILIO", "TARGET_POSTGRES", "TARGET_JSONL", "MELTANO_")
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+
+
+def ensure_meltano() -> Path:
+    """``.venv-meltano/bin/meltano``, creating the venv on first use."""
+    if MELTANO_BIN.exists():
+        return MELTANO_BIN
+    started = time.monotonic()
+    steps = [
+        [sys.executable, "-m", "venv", str(MELTANO_VENV)],
+        [
+            str(MELTANO_VENV / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            MELTANO_REQUIREMENT,
+        ],
+    ]
+    for step in steps:
+        proc = subprocess.run(step, capture_output=True, text=True, check=False, cwd=ROOT)
+        if proc.returncode != 0:
+            pytest.fail(
+                f"cannot install Meltano ({' '.join(step)}): {proc.stderr.strip()[-1500:]}",
+                pytrace=False,
+            )
+    print(f"installed {MELTANO_REQUIREMENT} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return MELTANO_BIN
+
+
+class Meltano:
+    """Runs ``meltano`` in the repo's project with a system database of its own."""
+
+    def __init__(self, binary: Path, workdir: Path) -> None:
+        self.binary = binary
+        self.workdir = workdir
+        self.base_env = {
+            **_clean_env(),
+            "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "MELTANO_DISABLE_TRACKING": "true",
+            "MELTANO_CLI_LOG_LEVEL": "info",
+        }
+        self.logs: list[Path] = []
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 900
+    ) -> subprocess.CompletedProcess[str]:
+        """``meltano --environment=test ARGS``; its output is kept in a log file."""
+        log = self.workdir / f"meltano-{len(self.logs)}.log"
+        self.logs.append(log)
+        proc = subprocess.run(
+            [str(self.binary), f"--environment={ENVIRONMENT}", *args],
+            capture_output=True,
+            text=True,
+            env={**self.base_env, **(env or {})},
+            cwd=ROOT,
+            timeout=timeout,
+            check=False,
+        )
+        log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
+        return proc
+
+    def check(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run and fail the test with the output's tail on a non-zero exit."""
+        proc = self.run(*args, env=env)
+        assert proc.returncode == 0, (
+            f"meltano {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}"
+        )
+        return proc.stdout
+
+    def state(self, env: dict[str, str]) -> dict:
+        """The state Meltano stored for the pipeline."""
+        out = self.check("state", "get", STATE_ID, env=env)
+        return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def meltano(tmp_path_factory: pytest.TempPathFactory) -> Meltano:
+    """Meltano with tap-twilio and target-postgres installed (timed on stderr)."""
+    started = time.monotonic()
+    runner = Meltano(ensure_meltano(), tmp_path_factory.mktemp("meltano"))
+    runner.check("install", "extractor", "tap-twilio")
+    runner.check("install", "loader", "target-postgres")
+    print(f"meltano + plugins ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return runner
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def norm(value: t.Any) -> t.Any:
+    """One form for a key value from PostgreSQL or from Twilio JSON (timestamps as UTC ISO)."""
+    if isinstance(value, str) and _ISO.match(value):
+        try:
+            return parse_datetime(value.replace(" ", "T", 1)).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+def pipeline_env(sb: Sandbox, pg: PostgresServer, database: str) -> dict[str, str]:
+    """Tap and target settings as environment variables, as a deployment would set them."""
+    return {
+        "TAP_TWILIO_ACCOUNT_SID": sb.account_sid,
+        "TAP_TWILIO_AUTH_TOKEN": sb.auth_token,
+        "TAP_TWILIO_BASE_URL": sb.base_url,
+        "TAP_TWILIO__SELECT": json.dumps([f"{s}.*" for s in STREAMS]),
+        **pg.env(database),
+    }
+
+
+def table_keys(pg: PostgresServer, database: str, stream: str) -> list[tuple]:
+    """Primary-key tuples of a table's rows (all rows, duplicates kept)."""
+    key = ALL_KEYS[stream]
+    columns = ", ".join(f'"{k}"' for k in key)
+    rows = pg.query_json(f'SELECT {columns} FROM "{SCHEMA}"."{stream}"', database)
+    return [tuple(norm(r[k]) for k in key) for r in rows]
+
+
+def rows_by_sid(pg: PostgresServer, database: str, stream: str, sids: t.Iterable[str]) -> dict:
+    """Rows of a table by sid."""
+    wanted = ", ".join(f"'{s}'" for s in sids)
+    rows = pg.query_json(f'SELECT * FROM "{SCHEMA}"."{stream}" WHERE sid IN ({wanted})', database)
+    return {r["sid"]: r for r in rows}
+
+
+def assert_warehouse_equals_sandbox(pg: PostgresServer, database: str, sb: Sandbox) -> None:
+    """Every table holds exactly the sandbox's rows, once each."""
+    tables = set(pg.tables(SCHEMA, database))
+    missing = sorted(set(STREAMS) - tables)
+    assert missing == [], f"tables not created: {missing}"
+    problems = []
+    for stream in STREAMS:
+        got = table_keys(pg, database, stream)
+        want = {tuple(norm(v) for v in k) for k in truth_keys(sb, stream)}
+        assert want, f"the sandbox has no {stream} rows: the test would prove nothing"
+        if stream in SNAPSHOT_KEYS:
+            # Statistics over "the last 15 minutes": each run adds a snapshot row per queue.
+            width = len(SNAPSHOT_KEYS[stream])
+            if {k[:width] for k in got} != {k[:width] for k in want}:
+                problems.append(f"{stream}: queues differ")
+            continue
+        duplicates = [k for k, n in Counter(got).items() if n > 1]
+        if duplicates:
+            problems.append(f"{stream}: {len(duplicates)} duplicate keys, e.g. {duplicates[0]}")
+        lost, extra = want - set(got), set(got) - want
+        if lost or extra:
+            problems.append(
+                f"{stream}: {len(lost)} rows missing (e.g. {sorted(lost, key=str)[:1]}), "
+                f"{len(extra)} unexpected (e.g. {sorted(extra, key=str)[:1]})"
+            )
+    assert problems == []
+
+
+def message_windows(sb: Sandbox) -> set[str | None]:
+    """DateSent> values the tap sent for messages since the log was cleared."""
+    return {
+        r.query.get("DateSent>", [None])[0]
+        for r in sb.requests
+        if r.path.endswith("/Messages.json") and "PageToken" not in r.query
+    }
+
+
+# ---------------------------------------------------------------------------- tests
+
+
+def test_meltano_run_into_postgres_then_incremental(pg, meltano):
+    """Full load equals the sandbox; after adds and updates, the second run (using the
+    stored state) leaves every table equal to the new truth: no duplicates, nothing lost."""
+    database = "warehouse"
+    pg.create_database(database)
+    with Sandbox(seed=11) as sb:
+        env = pipeline_env(sb, pg, database)
+        started = time.monotonic()
+        meltano.check("run", "tap-twilio", "target-postgres", env=env)
+        first_secs = time.monotonic() - started
+        assert_warehouse_equals_sandbox(pg, database, sb)
+
+        state = meltano.state(env)
+        parts = state["singer_state"]["bookmarks"]["messages"]["partitions"]
+        assert {p["context"]["account_sid"] for p in parts} == {a["sid"] for a in sb.accounts}
+
+        # New and changed data, as Twilio would have an hour later.
+        main, sub_a = sb.account_sid, sb.subaccount_sids[0]
+        recent = max(
+            (m for m in sb.expected("messages", main) if m["date_sent"]),
+            key=lambda m: iso(m["date_sent"]),
+        )
+        recent_call = max(
+            (c for c in sb.expected("calls", main) if c["start_time"]),
+            key=lambda c: iso(c["start_time"]),
+        )
+        new_message = sb.add("messages", main, body="pipeline: a new message", num_media="1")
+        new_media = sb.add("message_media", main, message_sid=new_message["sid"])
+        sb.update("messages", recent["sid"], status="delivered", price="-0.04200")
+        sb.update("calls", recent_call["sid"], status="completed", duration="61")
+        new_call = sb.add("calls", sub_a)
+        new_conversation = sb.add("conversations", friendly_name="pipeline: new conversation")
+        renamed = sb.expected("conversations")[0]["sid"]
+        sb.update("conversations", renamed, friendly_name="pipeline: renamed")
+        workspace = sb.expected("taskrouter_workspaces")[0]["sid"]
+        new_event = sb.add("taskrouter_events", workspace_sid=workspace)
+
+        sb.clear_requests()
+        started = time.monotonic()
+        meltano.check("run", "tap-twilio", "target-postgres", env=env)
+        second_secs = time.monotonic() - started
+        print(f"meltano run: first {first_secs:.1f} s, second {second_secs:.1f} s", file=sys.stderr)
+
+        # The stored state was used: each account's messages window starts one lookback
+        # day before its bookmark, not at the beginning of time.
+        windows = message_windows(sb)
+        assert None not in windows, "a messages list was read without the stored bookmark"
+        want = {
+            (parse_datetime(p["replication_key_value"]).date().isoformat())
+            for p in parts
+            if p.get("replication_key_value")
+        }
+        assert {
+            (parse_datetime(w).date() + dt.timedelta(days=1)).isoformat() for w in windows
+        } == want
+
+        assert_warehouse_equals_sandbox(pg, database, sb)
+        messages = rows_by_sid(pg, database, "messages", [new_message["sid"], recent["sid"]])
+        assert messages[new_message["sid"]]["body"] == "pipeline: a new message"
+        assert messages[recent["sid"]]["status"] == "delivered"
+        assert float(messages[recent["sid"]]["price"]) == pytest.approx(-0.042)
+        assert rows_by_sid(pg, database, "message_media", [new_media["sid"]])
+        calls = rows_by_sid(pg, database, "calls", [new_call["sid"], recent_call["sid"]])
+        assert set(calls) == {new_call["sid"], recent_call["sid"]}
+        assert calls[recent_call["sid"]]["status"] == "completed"
+        assert str(calls[recent_call["sid"]]["duration"]) == "61"
+        conversations = rows_by_sid(
+            pg, database, "conversations", [new_conversation["sid"], renamed]
+        )
+        assert conversations[new_conversation["sid"]]["friendly_name"] == (
+            "pipeline: new conversation"
+        )
+        assert conversations[renamed]["friendly_name"] == "pipeline: renamed"
+        assert rows_by_sid(pg, database, "taskrouter_events", [new_event["sid"]])
+
+
+def _count(pg: PostgresServer, database: str, table: str) -> int:
+    """Rows in a table (0 while it does not exist)."""
+    if table not in pg.tables(SCHEMA, database):
+        return 0
+    return int(pg.psql(f'SELECT count(*) FROM "{SCHEMA}"."{table}"', database).strip())
+
+
+def _tap_pid(meltano_pid: int) -> int | None:
+    """PID of the tap-twilio process Meltano started (a descendant of meltano_pid)."""
+    children: dict[int, list[int]] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        commands[int(entry.name)] = cmdline
+    todo = [meltano_pid]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            if "tap-twilio" in commands.get(child, "") and "target" not in commands[child]:
+                return child
+            todo.append(child)
+    return None
+
+
+def test_meltano_run_killed_tap_resumes_to_the_truth(pg, meltano):
+    """kill -9 the tap in the middle of a ``meltano run``; the next run, from the state
+    Meltano kept, leaves the warehouse equal to the sandbox."""
+    database = "warehouse_killed"
+    pg.create_database(database)
+    with Sandbox(seed=12, latency=0.002) as sb:
+        env = {**pipeline_env(sb, pg, database), "TARGET_POSTGRES_BATCH_SIZE_ROWS": "500"}
+        log = meltano.workdir / "killed-run.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [
+                    str(meltano.binary),
+                    f"--environment={ENVIRONMENT}",
+                    "run",
+                    "tap-twilio",
+                    "target-postgres",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**meltano.base_env, **env},
+                cwd=ROOT,
+            )
+            killed = False
+            deadline = time.monotonic() + 300
+            while proc.poll() is None and time.monotonic() < deadline:
+                # Kill once the target has committed messages (small batches: it has
+                # acknowledged STATEs by then) and the tap is still running.
+                pid = _tap_pid(proc.pid)
+                if pid and _count(pg, database, "messages") > 0:
+                    os.kill(pid, signal.SIGKILL)
+                    killed = True
+                    break
+                time.sleep(0.05)
+            code = proc.wait(timeout=300)
+        assert killed, "the tap finished before it could be killed"
+        assert code != 0, "meltano must report the killed run as failed"
+        loaded = _count(pg, database, "messages")
+        # Meltano kept the state the target committed before the tap died.
+        partial = meltano.state(env)
+        assert partial.get("singer_state", {}).get("bookmarks"), partial
+        print(f"tap killed with {loaded} messages loaded; resuming", file=sys.stderr)
+        meltano.check("run", "tap-twilio", "target-postgres", env=env)
+        assert_warehouse_equals_sandbox(pg, database, sb)
+
+
+# ---------------------------------------------------------------------------- Meltano project
+
+
+def _about() -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tap_twilio", "--about", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(proc.stdout)
+
+
+def test_meltano_yml_declares_the_pipeline():
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    envs = {e["name"] for e in project["environments"]}
+    assert ENVIRONMENT in envs
+    (tap,) = project["plugins"]["extractors"]
+    assert tap["name"] == "tap-twilio" and tap["pip_url"] == "-e ."
+    for capability in ("state", "catalog", "discover", "about", "stream-maps"):
+        assert capability in tap["capabilities"]
+    assert "schema-flattening" in tap["capabilities"]
+    declared = {s["name"] for s in tap["settings"]}
+    own = {
+        name
+        for name in _about()["settings"]["properties"]
+        if not name.startswith(("stream_map", "faker_config", "flattening_"))
+    }
+    assert sorted(own - declared) == [], "settings missing from meltano.yml"
+    secrets = {s["name"] for s in tap["settings"] if s.get("sensitive")}
+    assert {"auth_token", "api_key_secret", "webhook_auth_token"} <= secrets
+    loaders = {p["name"]: p for p in project["plugins"]["loaders"]}
+    assert loaders["target-postgres"]["pip_url"].startswith("meltanolabs-target-postgres")
+    assert "target-jsonl" in loaders
+    postgres_settings = {s["name"] for s in loaders["target-postgres"]["settings"]}
+    assert {"host", "port", "user", "password", "database"} <= postgres_settings
+
+
+def test_hub_definition_is_current():
+    proc = subprocess.run(
+        [sys.executable, "scripts/hub_definition.py", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_hub_definition_documents_every_setting():
+    hub = yaml.safe_load((ROOT / "hub" / "tap-twilio.yml").read_text())
+    about = _about()
+    for key in ("name", "namespace", "variant", "label", "description", "pip_url", "repo"):
+        assert hub[key], key
+    assert hub["name"] == "tap-twilio" and hub["namespace"] == "tap_twilio"
+    assert sorted(hub["capabilities"]) == sorted(about["capabilities"])
+    assert hub["keywords"] == ["meltano_sdk"]
+    settings = {s["name"]: s for s in hub["settings"]}
+    for name, prop in about["settings"]["properties"].items():
+        nested = prop.get("properties") if "object" in prop.get("type", []) else None
+        names = [name] + [f"{name}.{sub}" for sub in nested or {}]
+        for setting in names:
+            assert setting in settings, f"{setting} missing from the Hub definition"
+            entry = settings[setting]
+            assert entry.get("label") and entry.get("description"), setting
+            assert entry.get("kind"), setting
+        if prop.get("secret"):
+            assert settings[name].get("sensitive") is True, name
+    assert ["account_sid", "auth_token"] in hub["settings_group_validation"]
+    assert ["account_sid", "api_key_secret", "api_key_sid"] in [
+        sorted(g) for g in hub["settings_group_validation"]
+    ]
