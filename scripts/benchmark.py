@@ -51,24 +51,21 @@ def run_tap(config: dict, state: dict | None, streams: list[str] | None, workdir
         (workdir / "state.json").write_text(json.dumps(state))
         args += ["--state", str(workdir / "state.json")]
     if streams is not None:
-        catalog = TapTwilio(config=config, validate_config=False).catalog_dict
-        for entry in catalog["streams"]:
-            for md in entry["metadata"]:
-                if md["breadcrumb"] == []:
-                    md["metadata"]["selected"] = entry["tap_stream_id"] in streams
-        (workdir / "catalog.json").write_text(json.dumps(catalog))
+        (workdir / "catalog.json").write_text(json.dumps(catalog_of(config, streams)))
         args += ["--catalog", str(workdir / "catalog.json")]
     records: dict[str, list[dict]] = defaultdict(list)
     last_state: dict = {}
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
     assert proc.stdout is not None
+    peak = PeakRss(proc.pid)
     for line in proc.stdout:
         msg = json.loads(line)
         if msg["type"] == "RECORD":
             records[msg["stream"]].append(msg["record"])
         elif msg["type"] == "STATE":
             last_state = msg["value"]
+    peak.stop()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
@@ -78,8 +75,39 @@ def run_tap(config: dict, state: dict | None, streams: list[str] | None, workdir
         "state": last_state,
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
+        "rss_mb": peak.kib / 1024,
     }
+
+
+class PeakRss:
+    """The peak resident memory of a running process, from ``/proc/<pid>/status`` (VmHWM).
+
+    ``ru_maxrss`` from ``wait4`` would include the memory of the forked copy of this
+    process before ``exec`` (the in-process sandbox's data), so it overstates the tap's.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._done.is_set():
+            try:
+                with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            self.kib = max(self.kib, int(line.split()[1]))
+            except (OSError, ValueError):
+                return
+            self._done.wait(0.02)
+
+    def stop(self) -> None:
+        """Stop polling (call once the process's output has ended)."""
+        self._done.set()
+        self._thread.join()
 
 
 def startup_cpu(config: dict, workdir: Path) -> float:
@@ -96,9 +124,22 @@ def startup_cpu(config: dict, workdir: Path) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def request_floor(config: dict, sb: Sandbox, records: dict[str, list[dict]]) -> tuple[int, int]:
+def catalog_of(config: dict, streams: list[str]) -> dict:
+    """The tap's catalog with only ``streams`` selected."""
+    catalog = TapTwilio(config=config, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for md in entry["metadata"]:
+            if md["breadcrumb"] == []:
+                md["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
+def request_floor(
+    config: dict, sb: Sandbox, records: dict[str, list[dict]], streams: list[str] | None
+) -> tuple[int, int]:
     """(floor requests, longest chain of sequential pages) implied by the output."""
-    tap = TapTwilio(config=config, validate_config=False)
+    catalog = catalog_of(config, streams) if streams is not None else None
+    tap = TapTwilio(config=config, validate_config=False, catalog=catalog)
     for account in sb.accounts:
         remember_account_token(tap, account["sid"], account["auth_token"])
     total = 0
@@ -116,12 +157,14 @@ def request_floor(config: dict, sb: Sandbox, records: dict[str, list[dict]]) -> 
             stream.selected or stream.has_selected_descendents
         ):
             continue
-        if stream.name not in records and not records.get(parent.name):
+        # Accounts are read (one request, counted above) even when not emitted.
+        parents = records.get(parent.name) or (sb.accounts if parent.name == "accounts" else [])
+        if stream.name not in records and not parents:
             continue
         by_parent: Counter = Counter()
         keys: list[str] = []
         contexts = []
-        for row in records.get(parent.name, []):
+        for row in parents:
             for ctx in parent.generate_child_contexts(row, {"account_sid": row.get("account_sid")}):
                 if ctx is None or not stream.wants(ctx):
                     continue
@@ -187,7 +230,7 @@ def pipeline(args: argparse.Namespace) -> None:
         base_cpu = startup_cpu(config, workdir)
         sb.clear_requests()
         full = run_tap(config, None, DEFAULT_STREAMS, workdir)
-        floor, chain = request_floor(config, sb, full["records"])
+        floor, chain = request_floor(config, sb, full["records"], DEFAULT_STREAMS)
         report(
             "full sync", full, len(sb.requests), floor, chain, latency, args.concurrency, base_cpu
         )
@@ -198,7 +241,7 @@ def pipeline(args: argparse.Namespace) -> None:
             sb.add("calls", sb.accounts[1]["sid"])
         sb.clear_requests()
         incremental = run_tap(config, full["state"], DEFAULT_STREAMS, workdir)
-        floor, chain = request_floor(config, sb, incremental["records"])
+        floor, chain = request_floor(config, sb, incremental["records"], DEFAULT_STREAMS)
         report(
             "incremental sync",
             incremental,
@@ -219,7 +262,7 @@ def cpu(args: argparse.Namespace) -> None:
         base_cpu = startup_cpu(config, workdir)
         sb.clear_requests()
         run = run_tap(config, None, ["messages"], workdir)
-        floor, chain = request_floor(config, sb, run["records"])
+        floor, chain = request_floor(config, sb, run["records"], ["messages"])
         report(
             "messages only, zero latency",
             run,

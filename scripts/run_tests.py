@@ -20,7 +20,10 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 def run(*args: str) -> None:
     """Run a command in the repo; stop on failure."""
     print("+", " ".join(args), flush=True)
-    subprocess.run(args, check=True, cwd=ROOT)
+    code = subprocess.run(args, check=False, cwd=ROOT).returncode
+    if code:
+        print(f"run_tests: failed (exit {code}): {' '.join(args)}", file=sys.stderr)
+        sys.exit(code)
 
 
 def main() -> int:

@@ -58,6 +58,7 @@ _MONTHS = {
         ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
     )
 }
+_DAYS: dict[str, str] = {}  # "24 May 2019" -> "2019-05-24T": a few hundred distinct days
 _BODY_ATTR = "_twilio_body"
 _decode_json = msgspec.json.Decoder().decode
 
@@ -76,9 +77,13 @@ def rfc2822_to_iso(value: str) -> str:
     forms go through the standard library parser. ISO input is returned unchanged.
     """
     if len(value) == 31 and value[3] == "," and value.endswith(" +0000"):
-        month = _MONTHS.get(value[8:11])
-        if month:
-            return f"{value[12:16]}-{month:02d}-{value[5:7]}T{value[17:25]}+00:00"
+        day = _DAYS.get(value[5:16])
+        if day is None:
+            month = _MONTHS.get(value[8:11])
+            if month:
+                day = _DAYS[value[5:16]] = f"{value[12:16]}-{month:02d}-{value[5:7]}T"
+        if day is not None:
+            return f"{day}{value[17:25]}+00:00"
     if value[:4].isdigit():
         return value
     parsed = parsedate_to_datetime(value)
@@ -332,6 +337,25 @@ class TwilioStream(RESTStream[ParseResult]):
                     time_extracted=self.__dict__.get("_page_time") or utc_now(),
                 )
 
+    @cached_property
+    def _children_selected(self) -> bool:
+        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
+
+    @override
+    def _process_record(
+        self,
+        record: dict,
+        child_context: Context | None = None,
+        partition_context: Context | None = None,
+    ) -> None:
+        """The SDK's, without asking for child contexts when no child stream is selected."""
+        if self._children_selected:
+            super()._process_record(record, child_context, partition_context)
+            return
+        for key, value in (partition_context or {}).items():
+            if key not in record:
+                record[key] = value
+
     @override
     def _increment_stream_state(
         self, latest_record: dict, *, context: Context | None = None
@@ -348,7 +372,13 @@ class TwilioStream(RESTStream[ParseResult]):
             if value is None:
                 return
             highest = self.__dict__.setdefault("_highest_seen", {})
-            partition = self._partition_key(context)
+            # One context object serves a whole partition: its key is computed once.
+            last = self.__dict__.get("_last_partition")
+            if last is not None and last[0] is context:
+                partition = last[1]
+            else:
+                partition = self._partition_key(context)
+                self._last_partition = (context, partition)
             if partition in highest and value <= highest[partition]:
                 return
             highest[partition] = value
@@ -407,6 +437,8 @@ class TwilioStream(RESTStream[ParseResult]):
             for index, child in enumerate(self.child_streams)
             if child.selected or child.has_selected_descendents
         ]
+        if not children:
+            return
         for row in rows:
             ordinal = job.children_ordinal
             job.children_ordinal += 1
