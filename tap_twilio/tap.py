@@ -480,6 +480,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _fail(message: str, code: int) -> t.NoReturn:
+    # Fetch threads may still be finishing requests: their log lines must not follow the
+    # error line, which is the last line a user (or an orchestrator) sees.
+    logging.disable(logging.CRITICAL)
     logging.shutdown()
     sys.stderr.write(f"tap-twilio: error: {message}\n")
     sys.stderr.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -105,3 +106,30 @@ def test_throttled_tap_slows_down_and_finishes(fresh_sandbox, no_sleep):
     assert throttled > 0, "the limit was never hit: the test proves nothing"
     # Halving on each 429 keeps retries a small share of the traffic.
     assert throttled < served / 4
+
+
+def test_stream_maps_and_flattening_still_apply(sandbox):
+    """The per-record fast path is taken only without maps; with them the SDK's apply."""
+    main = sandbox.accounts[0]["sid"]
+    plain = run_tap(sandbox.tap_config(account_sids=[main]), streams=["messages", "calls"])
+    config = sandbox.tap_config(
+        account_sids=[main],
+        stream_maps={
+            "messages": {"body": None, "sid_lower": "sid.lower()"},
+            "calls": {"__alias__": "phone_calls"},
+        },
+        flattening_enabled=True,
+        flattening_max_depth=1,
+    )
+    mapped = run_tap(config, streams=["messages", "calls"])
+    assert "calls" not in mapped.records
+    assert [r["sid"] for r in mapped.records["phone_calls"]] == [
+        r["sid"] for r in plain.records["calls"]
+    ]
+    messages = mapped.records["messages"]
+    assert [r["sid"] for r in messages] == [r["sid"] for r in plain.records["messages"]]
+    assert all("body" not in r and r["sid_lower"] == r["sid"].lower() for r in messages)
+    # Flattening: an object without declared properties becomes a JSON string.
+    first = plain.records["messages"][0]
+    assert isinstance(first["subresource_uris"], dict)
+    assert json.loads(messages[0]["subresource_uris"]) == first["subresource_uris"]
