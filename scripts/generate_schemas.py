@@ -215,11 +215,11 @@ _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)[.!?](?=\s
 
 
 def default_spec_dir() -> Path:
-    """Return ``$TWILIO_OPENAPI_DIR`` if set, else ``<repo>/../shared/twilio-openapi``."""
+    """Return ``$TWILIO_OPENAPI_DIR`` if set, else the vendored specs in ``<repo>/openapi``."""
     env = os.environ.get("TWILIO_OPENAPI_DIR")
     if env:
         return Path(env)
-    return REPO_ROOT.parent / "shared" / "twilio-openapi"
+    return REPO_ROOT / "openapi"
 
 
 def short_description(text: str | None) -> str:

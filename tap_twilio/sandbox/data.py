@@ -3,7 +3,7 @@
 Everything is derived from ``seed`` (hash-seeded ``random.Random`` instances per
 account and resource, so one resource's generation does not shift another's) and
 dated relative to ``now``. Records carry every property of the item schema of
-Twilio's OpenAPI spec (``shared/twilio-openapi``), with Twilio's wire types.
+Twilio's OpenAPI spec (``openapi/`` in the repository), with Twilio's wire types.
 
 Product APIs (Conversations, Studio, Chat, ...) are generated in ``products.py``.
 """
