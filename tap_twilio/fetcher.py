@@ -60,7 +60,12 @@ class Fetcher:
         self.allowed = self.max_concurrency
         self.in_flight = 0
         self._successes = 0
-        self._lock = threading.Condition()
+        # One lock, three conditions, so that each event wakes only the threads it concerns
+        # (waking every thread on every event cost more CPU than the requests themselves).
+        self._lock = threading.Lock()
+        self._jobs_ready = threading.Condition(self._lock)  # workers: a job to fetch
+        self._slots = threading.Condition(self._lock)  # attempts: a request slot is free
+        self._pages = threading.Condition(self._lock)  # the consumer: a page, an end
         self._heap: list[tuple[tuple, int, Job]] = []
         self._parked: set[Job] = set()
         self._jobs: dict[tuple, Job] = {}
@@ -109,7 +114,7 @@ class Fetcher:
                     self.waiting_for = job
                     if job in self._parked:
                         self._enqueue(job)
-                    self._lock.wait()
+                    self._pages.wait()
                 self.waiting_for = None
                 if job.pages:
                     response = job.pages.popleft()
@@ -139,11 +144,12 @@ class Fetcher:
         self._parked.discard(job)
         job.queued = True
         heapq.heappush(self._heap, (job.priority, next(self._seq), job))
-        if self._idle == 0 and self._workers < self.max_concurrency:
+        if self._idle:
+            self._jobs_ready.notify()
+        # More queued jobs than idle workers to take them: start another worker.
+        if len(self._heap) > self._idle and self._workers < self.max_concurrency:
             self._workers += 1
             threading.Thread(target=self._work, name="twilio-fetch", daemon=True).start()
-        else:
-            self._lock.notify_all()
 
     def _release_parked(self) -> None:
         if self._parked and self.buffered < BUFFER_BYTES:
@@ -167,7 +173,7 @@ class Fetcher:
                 job.queued = False
                 return job
             self._idle += 1
-            notified = self._lock.wait(timeout=IDLE_SECONDS)
+            notified = self._jobs_ready.wait(timeout=IDLE_SECONDS)
             self._idle -= 1
             if not notified and not self._heap:
                 return None
@@ -195,7 +201,7 @@ class Fetcher:
                     job.done = True
                 elif len(job.pages) < PAGES_AHEAD:
                     self._enqueue(job)
-                self._lock.notify_all()
+                self._pages.notify_all()
 
     def _fetch(self, job: Job) -> requests.Response:
         """Fetch the job's next page (with the stream's retries) and line up the one after."""
@@ -208,7 +214,7 @@ class Fetcher:
             # requests are in flight, not just fewer new lists started.
             with self._lock:
                 while self.in_flight >= self.allowed:
-                    self._lock.wait()
+                    self._slots.wait()
                 self.in_flight += 1
             try:
                 return stream._request(prepared, context)
@@ -219,7 +225,7 @@ class Fetcher:
             finally:
                 with self._lock:
                     self.in_flight -= 1
-                    self._lock.notify_all()
+                    self._slots.notify()
 
         response = stream.request_decorator(attempt)(request, job.context)
         job.next_request = stream.next_request(request, response)
@@ -241,7 +247,7 @@ class Fetcher:
                 if self._successes >= self.allowed:
                     self.allowed += 1
                     self._successes = 0
-                    self._lock.notify_all()
+                    self._slots.notify()
 
 
 def _job_key(stream: TwilioStream, context: dict | None) -> tuple:
