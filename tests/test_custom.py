@@ -119,16 +119,23 @@ def test_core_custom_stream_is_incremental(fresh_sandbox):
 
 def test_product_custom_stream_by_url_reads_the_sandbox_not_twilio(fresh_sandbox):
     sb = fresh_sandbox
-    config = sb.tap_config(custom_streams=[WORKSPACES_ENTRY], include_subaccounts=False)
+    config = sb.tap_config(
+        custom_streams=[WORKSPACES_ENTRY], include_subaccounts=False, page_size=1
+    )
     sb.clear_requests()
     result = run_tap(config, streams=["workspaces_copy", "taskrouter_workspaces"])
     copy = _by_sid(result.records["workspaces_copy"])
     builtin = _by_sid(result.records["taskrouter_workspaces"])
-    assert copy, "the sandbox's main account has workspaces"
+    assert len(copy) >= 2, "the sandbox's main account has several workspaces"
     assert set(copy) == set(builtin)
     for sid, record in copy.items():
         assert {k: v for k, v in builtin[sid].items() if k in record} == record
-    assert all(r.product == "taskrouter" for r in sb.requests if "Workspaces" in r.path)
+    # Paged through the products' meta envelope (PageToken), one workspace a page, on the
+    # taskrouter host of the sandbox: one request per page for each of the two streams.
+    listed = [r for r in sb.requests if r.path == "/v1/Workspaces"]
+    assert all(r.product == "taskrouter" for r in listed)
+    assert len(listed) == 2 * len(copy)
+    assert sum(1 for r in listed if "PageToken" in r.query) == 2 * (len(copy) - 1)
 
 
 def test_list_missing_from_the_spec_gets_an_inferred_schema(fresh_sandbox, monkeypatch):
