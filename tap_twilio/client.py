@@ -446,15 +446,16 @@ class TwilioStream(RESTStream[ParseResult]):
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
         """The SDK's request, reading the body in one call instead of 10 kB chunks."""
+        request = self.authenticator(prepared_request)
         response = self.requests_session.send(
-            self.authenticator(prepared_request),
-            timeout=self.timeout,
-            allow_redirects=self.allow_redirects,
-            stream=True,
+            request, timeout=self.timeout, allow_redirects=self.allow_redirects, stream=True
         )
         read_whole_body(response)
         self._write_request_duration_log(
-            endpoint=self.path, response=response, context=context, extra_tags=None
+            endpoint=self.path,
+            response=response,
+            context=context,
+            extra_tags={"url": request.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
         )
         self.validate_response(response)
         return response
