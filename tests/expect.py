@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from dataclasses import dataclass
 
 from tap_twilio.client import parse_datetime
 
@@ -79,3 +80,56 @@ def expected_keys(
     """Primary keys the tap should emit for a stream."""
     key = CORE_KEYS[stream]
     return {key_of(row, key) for row in expected_rows(sb, stream, accounts)}
+
+
+@dataclass
+class Changes:
+    """What ``change_the_sandbox`` added and updated (sandbox rows, wire format)."""
+
+    recent_message: dict
+    recent_call: dict
+    new_message: dict
+    new_media: dict
+    new_message_b: dict
+    new_call: dict
+    new_conversation: dict
+    renamed: str
+    new_event: dict
+
+
+def change_the_sandbox(sb: Sandbox, label: str) -> Changes:
+    """New and changed rows in several accounts and products, as Twilio would have an hour
+    after a sync; several of the changed rows are older than the newest bookmarks."""
+    from tap_twilio.client import rfc2822_to_iso
+
+    main, sub_a, sub_b = (a["sid"] for a in sb.accounts)
+    recent_message = max(
+        (m for m in sb.expected("messages", main) if m["date_sent"]),
+        key=lambda m: rfc2822_to_iso(m["date_sent"]),
+    )
+    recent_call = max(
+        (c for c in sb.expected("calls", sub_a) if c["start_time"]),
+        key=lambda c: rfc2822_to_iso(c["start_time"]),
+    )
+    new_message = sb.add("messages", main, body=f"{label}: a new message", num_media="1")
+    new_media = sb.add("message_media", main, message_sid=new_message["sid"])
+    new_message_b = sb.add("messages", sub_b, body=f"{label}: a new message in sub b")
+    sb.update("messages", recent_message["sid"], status="delivered", price="-0.04200")
+    sb.update("calls", recent_call["sid"], status="completed", duration="61")
+    new_call = sb.add("calls", sub_a)
+    new_conversation = sb.add("conversations", friendly_name=f"{label}: new conversation")
+    renamed = sb.expected("conversations")[0]["sid"]
+    sb.update("conversations", renamed, friendly_name=f"{label}: renamed")
+    workspace = sb.expected("taskrouter_workspaces")[0]["sid"]
+    new_event = sb.add("taskrouter_events", workspace_sid=workspace)
+    return Changes(
+        recent_message,
+        recent_call,
+        new_message,
+        new_media,
+        new_message_b,
+        new_call,
+        new_conversation,
+        renamed,
+        new_event,
+    )

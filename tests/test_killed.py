@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tap_twilio.sandbox import Sandbox
 from tests.conftest import ROOT, SyncResult, iso, run_tap, write_config
+from tests.expect import change_the_sandbox
 from tests.test_faults import ALL_KEYS, SNAPSHOT_KEYS, truth_keys
 
 # Kill points as shares of the records one run emits: early (before the first STATE),
@@ -194,32 +195,13 @@ def test_incremental_sync_killed_six_times_resumes_to_the_truth(tmp_path):
         bookmarked = wh.state
         assert bookmarked and bookmarked["bookmarks"]["messages"]["partitions"]
 
-        # New and changed rows, several of them older than the newest bookmark.
-        main, sub_a, sub_b = (a["sid"] for a in sb.accounts)
-        recent = max(
-            (m for m in sb.expected("messages", main) if m["date_sent"]),
-            key=lambda m: iso(m["date_sent"]),
-        )
-        recent_call = max(
-            (c for c in sb.expected("calls", sub_a) if c["start_time"]),
-            key=lambda c: iso(c["start_time"]),
-        )
-        new_message = sb.add("messages", main, body="after the first sync", num_media="1")
-        new_media = sb.add("message_media", main, message_sid=new_message["sid"])
-        new_message_b = sb.add("messages", sub_b, body="sub b, after the first sync")
-        sb.update("messages", recent["sid"], status="delivered", price="-0.04200")
-        sb.update("calls", recent_call["sid"], status="completed", duration="61")
-        new_call = sb.add("calls", sub_a)
-        new_conversation = sb.add("conversations", friendly_name="after the first sync")
-        renamed = sb.expected("conversations")[0]["sid"]
-        sb.update("conversations", renamed, friendly_name="renamed after the first sync")
-        workspace = sb.expected("taskrouter_workspaces")[0]["sid"]
-        new_event = sb.add("taskrouter_events", workspace_sid=workspace)
+        main = sb.account_sid
+        c = change_the_sandbox(sb, "killed")
 
         # What an uninterrupted incremental run emits, and the values a fresh sync reads.
         probe = run_tap(config, state=bookmarked)
         total = sum(len(records) for records in probe.records.values())
-        assert new_message["sid"] in {r["sid"] for r in probe.records["messages"]}
+        assert c.new_message["sid"] in {r["sid"] for r in probe.records["messages"]}
         reference = run_tap(config)
 
         started = time.monotonic()
@@ -231,16 +213,16 @@ def test_incremental_sync_killed_six_times_resumes_to_the_truth(tmp_path):
         )
         assert_warehouse_is_the_truth(wh, sb, reference)
         messages = wh.tables["messages"]
-        assert messages[(recent["sid"],)]["status"] == "delivered"
-        assert messages[(recent["sid"],)]["price"] == "-0.04200"
-        assert (new_message["sid"],) in messages and (new_message_b["sid"],) in messages
-        assert (new_media["sid"],) in wh.tables["message_media"]
-        assert wh.tables["calls"][(recent_call["sid"],)]["status"] == "completed"
-        assert (new_call["sid"],) in wh.tables["calls"]
+        assert messages[(c.recent_message["sid"],)]["status"] == "delivered"
+        assert messages[(c.recent_message["sid"],)]["price"] == "-0.04200"
+        assert (c.new_message["sid"],) in messages and (c.new_message_b["sid"],) in messages
+        assert (c.new_media["sid"],) in wh.tables["message_media"]
+        assert wh.tables["calls"][(c.recent_call["sid"],)]["status"] == "completed"
+        assert (c.new_call["sid"],) in wh.tables["calls"]
         conversations = wh.tables["conversations"]
-        assert (new_conversation["sid"],) in conversations
-        assert conversations[(renamed,)]["friendly_name"] == "renamed after the first sync"
-        assert (new_event["sid"],) in wh.tables["taskrouter_events"]
+        assert (c.new_conversation["sid"],) in conversations
+        assert conversations[(c.renamed,)]["friendly_name"] == "killed: renamed"
+        assert (c.new_event["sid"],) in wh.tables["taskrouter_events"]
         # The final state moved every account's messages bookmark forward (or kept it).
         marks = {
             p["context"]["account_sid"]: p["replication_key_value"]
@@ -248,4 +230,4 @@ def test_incremental_sync_killed_six_times_resumes_to_the_truth(tmp_path):
         }
         for part in bookmarked["bookmarks"]["messages"]["partitions"]:
             assert marks[part["context"]["account_sid"]] >= part["replication_key_value"]
-        assert marks[main] >= iso(new_message["date_sent"])
+        assert marks[main] >= iso(c.new_message["date_sent"])

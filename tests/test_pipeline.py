@@ -30,7 +30,8 @@ import yaml
 
 from tap_twilio.client import parse_datetime
 from tap_twilio.sandbox import Sandbox
-from tests.conftest import ROOT, iso
+from tests.conftest import ROOT
+from tests.expect import change_the_sandbox
 from tests.pg import PostgresError, PostgresServer, unavailable
 from tests.test_faults import ALL_KEYS, SNAPSHOT_KEYS, truth_keys
 
@@ -262,25 +263,7 @@ def test_meltano_run_into_postgres_then_incremental(pg, meltano):
         assert {p["context"]["account_sid"] for p in parts} == {a["sid"] for a in sb.accounts}
 
         # New and changed data, as Twilio would have an hour later.
-        main, sub_a = sb.account_sid, sb.subaccount_sids[0]
-        recent = max(
-            (m for m in sb.expected("messages", main) if m["date_sent"]),
-            key=lambda m: iso(m["date_sent"]),
-        )
-        recent_call = max(
-            (c for c in sb.expected("calls", main) if c["start_time"]),
-            key=lambda c: iso(c["start_time"]),
-        )
-        new_message = sb.add("messages", main, body="pipeline: a new message", num_media="1")
-        new_media = sb.add("message_media", main, message_sid=new_message["sid"])
-        sb.update("messages", recent["sid"], status="delivered", price="-0.04200")
-        sb.update("calls", recent_call["sid"], status="completed", duration="61")
-        new_call = sb.add("calls", sub_a)
-        new_conversation = sb.add("conversations", friendly_name="pipeline: new conversation")
-        renamed = sb.expected("conversations")[0]["sid"]
-        sb.update("conversations", renamed, friendly_name="pipeline: renamed")
-        workspace = sb.expected("taskrouter_workspaces")[0]["sid"]
-        new_event = sb.add("taskrouter_events", workspace_sid=workspace)
+        c = change_the_sandbox(sb, "pipeline")
 
         sb.clear_requests()
         started = time.monotonic()
@@ -302,23 +285,26 @@ def test_meltano_run_into_postgres_then_incremental(pg, meltano):
         } == want
 
         assert_warehouse_equals_sandbox(pg, database, sb)
-        messages = rows_by_sid(pg, database, "messages", [new_message["sid"], recent["sid"]])
-        assert messages[new_message["sid"]]["body"] == "pipeline: a new message"
-        assert messages[recent["sid"]]["status"] == "delivered"
-        assert float(messages[recent["sid"]]["price"]) == pytest.approx(-0.042)
-        assert rows_by_sid(pg, database, "message_media", [new_media["sid"]])
-        calls = rows_by_sid(pg, database, "calls", [new_call["sid"], recent_call["sid"]])
-        assert set(calls) == {new_call["sid"], recent_call["sid"]}
-        assert calls[recent_call["sid"]]["status"] == "completed"
-        assert str(calls[recent_call["sid"]]["duration"]) == "61"
+        new, recent = c.new_message["sid"], c.recent_message["sid"]
+        messages = rows_by_sid(pg, database, "messages", [new, recent, c.new_message_b["sid"]])
+        assert messages[new]["body"] == "pipeline: a new message"
+        assert c.new_message_b["sid"] in messages
+        assert messages[recent]["status"] == "delivered"
+        assert float(messages[recent]["price"]) == pytest.approx(-0.042)
+        assert rows_by_sid(pg, database, "message_media", [c.new_media["sid"]])
+        call_sids = [c.new_call["sid"], c.recent_call["sid"]]
+        calls = rows_by_sid(pg, database, "calls", call_sids)
+        assert set(calls) == set(call_sids)
+        assert calls[c.recent_call["sid"]]["status"] == "completed"
+        assert str(calls[c.recent_call["sid"]]["duration"]) == "61"
         conversations = rows_by_sid(
-            pg, database, "conversations", [new_conversation["sid"], renamed]
+            pg, database, "conversations", [c.new_conversation["sid"], c.renamed]
         )
-        assert conversations[new_conversation["sid"]]["friendly_name"] == (
+        assert conversations[c.new_conversation["sid"]]["friendly_name"] == (
             "pipeline: new conversation"
         )
-        assert conversations[renamed]["friendly_name"] == "pipeline: renamed"
-        assert rows_by_sid(pg, database, "taskrouter_events", [new_event["sid"]])
+        assert conversations[c.renamed]["friendly_name"] == "pipeline: renamed"
+        assert rows_by_sid(pg, database, "taskrouter_events", [c.new_event["sid"]])
 
 
 def _count(pg: PostgresServer, database: str, table: str) -> int:
