@@ -335,6 +335,23 @@ class TwilioStream(RESTStream[ParseResult]):
         )
 
     @override
+    def _write_record_message(self, record: dict) -> None:
+        """Hand the record straight to the tap's writer when no stream map applies."""
+        write_record = getattr(self._tap.message_writer, "write_record", None)
+        if write_record is None or not self._identity_map:
+            super()._write_record_message(record)
+            return
+        if not self._every_property_selected:
+            pop_deselected_record_properties(record, self.schema, self.mask)
+        write_record(
+            self.name,
+            record,
+            self._stream_version,
+            self.__dict__.get("_page_time") or utc_now(),
+        )
+        self.state_manager.is_flushed = False
+
+    @override
     def _generate_record_messages(self, record: dict) -> Iterable[RecordMessage]:
         """The SDK's record messages, minus work shape_record made unnecessary.
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
 from collections import Counter
+from decimal import Decimal
+
+from singer_sdk.singerlib import RecordMessage, StateMessage
 
 from tap_twilio.streams import STREAMS
-from tap_twilio.tap import TapTwilio
+from tap_twilio.tap import TapTwilio, TwilioWriter
 from tests.conftest import run_tap
 
 
@@ -133,3 +137,29 @@ def test_stream_maps_and_flattening_still_apply(sandbox):
     first = plain.records["messages"][0]
     assert isinstance(first["subresource_uris"], dict)
     assert json.loads(messages[0]["subresource_uris"]) == first["subresource_uris"]
+
+
+def test_fast_record_lines_equal_the_sdk_record_messages(capfdbinary):
+    """``TwilioWriter.write_record`` writes what ``write_message(RecordMessage)`` writes."""
+    when = dt.datetime(2026, 11, 24, 13, 5, 7, 123456, tzinfo=dt.timezone.utc)
+    records = [
+        {"sid": "SM1", "body": 'héllo ✓ "quoted"\n', "price": Decimal("-0.0075"), "n": 3},
+        {"sid": "SM2", "nested": {"a": [1, 2.5, None, True]}, "date_sent": "2026-11-24"},
+    ]
+    fast, sdk = TwilioWriter(), TwilioWriter()
+    for version in (None, 1763989507):
+        for record in records:
+            fast.write_record("messages", dict(record), version, when)
+        fast.write_message(StateMessage(value={"bookmarks": {}}))
+    first = capfdbinary.readouterr().out
+    for version in (None, 1763989507):
+        for record in records:
+            sdk.write_message(
+                RecordMessage(
+                    stream="messages", record=dict(record), version=version, time_extracted=when
+                )
+            )
+        sdk.write_message(StateMessage(value={"bookmarks": {}}))
+    second = capfdbinary.readouterr().out
+    assert first.count(b'"type":"RECORD"') == 4
+    assert first == second
