@@ -11,7 +11,8 @@ order, so STATE messages never claim a record that has not been written.
 * Jobs are served by priority: their position in the depth-first order the SDK will read
   them in, so what is needed next is fetched first.
 * At most ``max_concurrent_requests`` requests are in flight; a 429 halves that number
-  and successes raise it again by one (additive increase, multiplicative decrease).
+  and successes raise it again by one (additive increase, multiplicative decrease), slowly
+  near the level where the last 429 came.
 * Read-ahead is bounded: each job keeps at most two unread pages, and all jobs together
   at most ``BUFFER_BYTES`` of unread response bodies, so memory stays flat.
 """
@@ -32,6 +33,7 @@ if t.TYPE_CHECKING:
 BUFFER_BYTES = 48 * 1024 * 1024
 PAGES_AHEAD = 2
 IDLE_SECONDS = 2.0
+PROBE_FACTOR = 8
 
 
 class Job:
@@ -60,6 +62,7 @@ class Fetcher:
         self.allowed = self.max_concurrency
         self.in_flight = 0
         self._successes = 0
+        self._ceiling = self.max_concurrency + 1  # the level of the last 429 (none: above max)
         # One lock, three conditions, so that each event wakes only the threads it concerns
         # (waking every thread on every event cost more CPU than the requests themselves).
         self._lock = threading.Lock()
@@ -234,20 +237,32 @@ class Fetcher:
     # Rate adaptation -------------------------------------------------------------------
 
     def throttled(self) -> None:
-        """Twilio answered 429: halve the requests in flight."""
+        """Twilio answered 429: halve the requests in flight, remember where it happened."""
         with self._lock:
+            self._ceiling = min(self._ceiling, self.allowed)
             self.allowed = max(1, self.allowed // 2)
             self._successes = 0
 
     def succeeded(self) -> None:
-        """A request succeeded: allow one more in flight after a run of successes."""
+        """A request succeeded: allow one more in flight after a run of successes.
+
+        Up to just below the level of the last 429 that takes ``allowed`` successes in a
+        row; probing that level again takes ``PROBE_FACTOR`` times as many, so a steady
+        limit (Twilio's per-account concurrency) costs few 429s, and a raised one is found.
+        """
         with self._lock:
-            if self.allowed < self.max_concurrency:
-                self._successes += 1
-                if self._successes >= self.allowed:
-                    self.allowed += 1
-                    self._successes = 0
-                    self._slots.notify()
+            if self.allowed >= self.max_concurrency:
+                return
+            self._successes += 1
+            needed = self.allowed
+            if self.allowed + 1 >= self._ceiling:
+                needed *= PROBE_FACTOR
+            if self._successes >= needed:
+                self.allowed += 1
+                self._successes = 0
+                if self.allowed >= self._ceiling:
+                    self._ceiling = self.max_concurrency + 1
+                self._slots.notify()
 
 
 def _job_key(stream: TwilioStream, context: dict | None) -> tuple:

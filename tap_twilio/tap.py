@@ -498,6 +498,15 @@ def _unreadable_config(args: list[str]) -> str | None:
     return None
 
 
+def _all_handlers() -> list[logging.Handler]:
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    return list({id(h): h for logger in loggers for h in logger.handlers}.values())
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
@@ -505,9 +514,13 @@ def _first_line(exc: BaseException) -> str:
 
 def _fail(message: str, code: int) -> t.NoReturn:
     # Fetch threads may still be finishing requests: their log lines must not follow the
-    # error line, which is the last line a user (or an orchestrator) sees.
+    # error line, which is the last line a user (or an orchestrator) sees. New log calls
+    # are disabled, and holding every handler's lock stops the ones already emitting (the
+    # locks are re-entrant, so the shutdown at exit in this thread still works).
     logging.disable(logging.CRITICAL)
-    logging.shutdown()
+    for handler in _all_handlers():
+        handler.acquire()
+        handler.flush()
     sys.stderr.write(f"tap-twilio: error: {message}\n")
     sys.stderr.flush()
     sys.exit(code)
