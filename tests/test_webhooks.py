@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import secrets
 import select
 import signal
 import socket
@@ -41,7 +42,7 @@ from tap_twilio.webhooks import (
 from tests import webhook_vectors as v
 
 REPO = Path(__file__).resolve().parents[1]
-TOKEN = "f00dfacecafe4242beefdead0123abcd"
+TOKEN = secrets.token_hex(16)  # a fresh, obviously-test key per run; nothing real committed
 RECORD_VALIDATOR = jsonschema.Draft7Validator(
     RECORD_SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
 )
