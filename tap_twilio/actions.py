@@ -42,9 +42,15 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
-from tap_twilio.client import basic_auth, error_line, product_url, rfc2822_to_iso
+from tap_twilio.client import (
+    basic_auth,
+    describe_transport_error,
+    error_line,
+    is_connect_failure,
+    product_url,
+    rfc2822_to_iso,
+)
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -257,53 +263,6 @@ def _backoff(attempt: int, response: requests.Response | None) -> float:
     return _exponential(attempt) if wait is None else wait
 
 
-def _is_connect_failure(exc: BaseException) -> bool:
-    """True when the request never reached the server (so it was certainly not processed)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError) and not isinstance(
-        exc, requests.exceptions.ChunkedEncodingError
-    ):
-        cause = exc.args[0] if exc.args else None
-        if isinstance(cause, MaxRetryError):
-            return isinstance(cause.reason, ConnectTimeoutError)
-    return False
-
-
-def _describe(exc: BaseException, timeout: float) -> str:
-    """A short name for a transport failure."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return f"no connection within {timeout:g} s"
-    if isinstance(exc, requests.ReadTimeout):
-        return f"a timeout (no answer within {timeout:g} s)"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "a truncated response (the connection closed mid-body)"
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return "an unreadable response body"
-    cause = _root_cause(exc)
-    text = " ".join(str(cause).split())
-    if "Max retries exceeded" in text:
-        text = ""
-    detail = type(cause).__name__ + (f": {text[:120]}" if text else "")
-    if _is_connect_failure(exc):
-        return f"a failed connection ({detail})"
-    return f"a dropped connection ({detail})"
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost exception wrapped by requests/urllib3 (``reason`` or an argument)."""
-    seen = {id(exc)}
-    cause = exc
-    while True:
-        inner = getattr(cause, "reason", None)
-        if not isinstance(inner, BaseException):
-            inner = next((a for a in cause.args if isinstance(a, BaseException)), None)
-        if inner is None or id(inner) in seen:
-            return cause
-        seen.add(id(inner))
-        cause = inner
-
-
 @dataclass
 class _Policy:
     """When to retry one request.
@@ -361,7 +320,9 @@ def _request(
             )
         except requests.RequestException as exc:
             failure = _TransportError(
-                _describe(exc, timeout), connect=_is_connect_failure(exc), attempts=attempt + 1
+                describe_transport_error(exc, timeout),
+                connect=is_connect_failure(exc),
+                attempts=attempt + 1,
             )
         else:
             if need_json and 200 <= response.status_code < 300 and response.content:

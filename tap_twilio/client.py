@@ -37,6 +37,7 @@ from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.pagination import BaseHATEOASPaginator
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from tap_twilio import schemas
 from tap_twilio.fetcher import Fetcher, Job
@@ -337,37 +338,24 @@ class TwilioStream(RESTStream[ParseResult]):
     @override
     def _write_record_message(self, record: dict) -> None:
         """Hand the record straight to the tap's writer when no stream map applies."""
-        write_record = getattr(self._tap.message_writer, "write_record", None)
-        if write_record is None or not self._identity_map:
+        if not self._identity_map:
             super()._write_record_message(record)
             return
         if not self._every_property_selected:
             pop_deselected_record_properties(record, self.schema, self.mask)
-        write_record(
-            self.name,
-            record,
-            self._stream_version,
-            self.__dict__.get("_page_time") or utc_now(),
-        )
+        writer = self._tap.message_writer
+        writer.write_record(self.name, record, self._stream_version, self._time_extracted)
         self.state_manager.is_flushed = False
 
     @override
     def _generate_record_messages(self, record: dict) -> Iterable[RecordMessage]:
-        """The SDK's record messages, minus work shape_record made unnecessary.
+        """The SDK's record messages (with stream maps), minus the type pass.
 
-        Skips the per-record selection walk when nothing is deselected and the type pass
-        (the hot path: about a third of the tap's CPU per record).
+        shape_record already gives every field its schema type; the selection walk is
+        skipped when nothing is deselected.
         """
         if not self._every_property_selected:
             pop_deselected_record_properties(record, self.schema, self.mask)
-        if self._identity_map:
-            yield RecordMessage(
-                stream=self.name,
-                record=record,
-                version=self._stream_version,
-                time_extracted=self.__dict__.get("_page_time") or utc_now(),
-            )
-            return
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
@@ -375,8 +363,13 @@ class TwilioStream(RESTStream[ParseResult]):
                     stream=stream_map.stream_alias,
                     record=mapped,
                     version=self._stream_version,
-                    time_extracted=self.__dict__.get("_page_time") or utc_now(),
+                    time_extracted=self._time_extracted,
                 )
+
+    @property
+    def _time_extracted(self) -> dt.datetime:
+        """When the page of the records being written was extracted."""
+        return self.__dict__.get("_page_time") or utc_now()
 
     @cached_property
     def _children_selected(self) -> bool:
@@ -788,15 +781,55 @@ def transport_error_line(exc: requests.RequestException) -> str:
     target = "Twilio API request"
     if request is not None and request.url:
         target = f"Twilio API {request.method} {urlparse(request.url).path}"
-    if isinstance(exc, requests.Timeout):
-        reason = "timed out (see request_timeout)"
-    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        reason = "the response body was incomplete (connection broken mid-body)"
-    elif isinstance(exc, requests.ConnectionError):
-        reason = "connection failed or was dropped"
-    else:
-        reason = type(exc).__name__
-    return f"{target} failed: {reason}"
+    return f"{target} failed: {describe_transport_error(exc)}"
+
+
+def is_connect_failure(exc: BaseException) -> bool:
+    """True when the request never reached the server (so it was certainly not processed)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and not isinstance(
+        exc, requests.exceptions.ChunkedEncodingError
+    ):
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, MaxRetryError):
+            return isinstance(cause.reason, ConnectTimeoutError)
+    return False
+
+
+def describe_transport_error(exc: BaseException, timeout: float | None = None) -> str:
+    """A short name for a transport failure (timeout: the seconds allowed, if known)."""
+    within = f"within {timeout:g} s" if timeout is not None else "within request_timeout"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"no connection {within}"
+    if isinstance(exc, requests.ReadTimeout):
+        return f"a timeout (no answer {within})"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "a truncated response (the connection closed mid-body)"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "an unreadable response body"
+    cause = _root_cause(exc)
+    text = " ".join(str(cause).split())
+    if "Max retries exceeded" in text:
+        text = ""
+    detail = type(cause).__name__ + (f": {text[:120]}" if text else "")
+    if is_connect_failure(exc):
+        return f"a failed connection ({detail})"
+    return f"a dropped connection ({detail})"
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception wrapped by requests/urllib3 (``reason`` or an argument)."""
+    seen = {id(exc)}
+    cause = exc
+    while True:
+        inner = getattr(cause, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in cause.args if isinstance(a, BaseException)), None)
+        if inner is None or id(inner) in seen:
+            return cause
+        seen.add(id(inner))
+        cause = inner
 
 
 _HINTS = {

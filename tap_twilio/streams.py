@@ -83,6 +83,13 @@ class AccountChild(CoreStream):
     parent_stream_type = AccountsStream
 
 
+class AccountProductStream(ProductStream):
+    """A product list read once per account, with that account's credentials."""
+
+    parent_stream_type = AccountsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
+
+
 class AccountBalanceStream(AccountChild):
     """The account's balance (Twilio keeps none for subaccounts: not requested)."""
 
@@ -367,11 +374,9 @@ class UsageTriggersStream(AccountChild):
     primary_keys = ("sid",)
 
 
-class AlertsStream(ProductStream):
+class AlertsStream(AccountProductStream):
     """Monitor alerts (errors and warnings); Twilio keeps 30 days of them."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "alerts"
@@ -386,11 +391,8 @@ class AlertsStream(ProductStream):
     window_required = True
 
 
-class MonitorEventsStream(ProductStream):
+class MonitorEventsStream(AccountProductStream):
     """Monitor events: the account's audit log."""
-
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
 
     name = "monitor_events"
     product = "monitor"
@@ -405,11 +407,9 @@ class MonitorEventsStream(ProductStream):
 # Conversations v1 ------------------------------------------------------------------------
 
 
-class ConversationServicesStream(ProductStream):
+class ConversationServicesStream(AccountProductStream):
     """Conversation services."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "conversation_services"
@@ -420,15 +420,12 @@ class ConversationServicesStream(ProductStream):
     primary_keys = ("sid",)
 
 
-class ConversationsStream(ProductStream):
+class ConversationsStream(AccountProductStream):
     """Conversations, filtered server-side by creation date.
 
     When its messages or participants are selected, every conversation is read (the SDK
     turns this stream to full table) so that new messages in old conversations are not lost.
     """
-
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
 
     name = "conversations"
     product = "conversations"
@@ -475,11 +472,8 @@ class ConversationParticipantsStream(ConversationChild):
     list_key = "participants"
 
 
-class ConversationUsersStream(ProductStream):
+class ConversationUsersStream(AccountProductStream):
     """Conversation users."""
-
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
 
     name = "conversation_users"
     product = "conversations"
@@ -512,11 +506,9 @@ class ConversationUserConversationsStream(ProductStream):
 # Studio v2 -------------------------------------------------------------------------------
 
 
-class StudioFlowsStream(ProductStream):
+class StudioFlowsStream(AccountProductStream):
     """Studio flows, with their definition."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "studio_flows"
@@ -566,11 +558,9 @@ class StudioExecutionStepsStream(ProductStream):
 # Chat v2 ---------------------------------------------------------------------------------
 
 
-class ChatServicesStream(ProductStream):
+class ChatServicesStream(AccountProductStream):
     """Chat services."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "chat_services"
@@ -651,11 +641,9 @@ class ChatChannelMessagesStream(ChatServiceChild):
 # Trunking v1, Verify v2 ------------------------------------------------------------------
 
 
-class SipTrunksStream(ProductStream):
+class SipTrunksStream(AccountProductStream):
     """Elastic SIP trunks."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "sip_trunks"
@@ -665,11 +653,9 @@ class SipTrunksStream(ProductStream):
     primary_keys = ("sid",)
 
 
-class VerifyServicesStream(ProductStream):
+class VerifyServicesStream(AccountProductStream):
     """Verify services."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "verify_services"
@@ -682,11 +668,9 @@ class VerifyServicesStream(ProductStream):
 # TaskRouter v1 ---------------------------------------------------------------------------
 
 
-class TaskRouterWorkspacesStream(ProductStream):
+class TaskRouterWorkspacesStream(AccountProductStream):
     """TaskRouter workspaces: all, or those listed in ``taskrouter_workspace_sids``."""
 
-    parent_stream_type = AccountsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
     product_root = True
 
     name = "taskrouter_workspaces"

@@ -84,25 +84,25 @@ class TwilioWriter(MsgSpecWriter):
         if version is not None:
             message["version"] = version
         message["time_extracted"] = time_extracted
-        batch = self._batch
-        _msgspec_encoder.encode_into(message, batch, -1)
-        batch += b"\n"
-        if len(batch) >= self.BATCH_BYTES:
-            sys.stdout.buffer.write(batch)
-            batch.clear()
+        _msgspec_encoder.encode_into(message, self._batch, -1)
+        self._batch += b"\n"
+        if len(self._batch) >= self.BATCH_BYTES:
+            self._write_batch()
 
     @override
     def write_message(self, message: Message) -> None:
         # format_message returns the encoder's shared buffer: copy it into the batch.
         self._batch += self.format_message(message)
-        is_record = message.type == "RECORD"
-        if is_record and len(self._batch) < self.BATCH_BYTES:
-            return
-        out = sys.stdout.buffer
-        out.write(self._batch)
+        if message.type != "RECORD":
+            self._write_batch(flush=True)
+        elif len(self._batch) >= self.BATCH_BYTES:
+            self._write_batch()
+
+    def _write_batch(self, *, flush: bool = False) -> None:
+        sys.stdout.buffer.write(self._batch)
         self._batch.clear()
-        if not is_record:
-            out.flush()
+        if flush:
+            sys.stdout.buffer.flush()
             sys.stdout.flush()
 
 
