@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import typing as t
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -57,28 +58,33 @@ def run_tap(config: dict, state: dict | None, streams: list[str] | None, workdir
         args += ["--catalog", str(workdir / "catalog.json")]
     records: dict[str, list[dict]] = defaultdict(list)
     last_state: dict = {}
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
-    assert proc.stdout is not None
-    peak = PeakRss(proc.pid)
-    for line in proc.stdout:
+
+    def read(line: bytes) -> None:
+        nonlocal last_state
         msg = json.loads(line)
         if msg["type"] == "RECORD":
             records[msg["stream"]].append(msg["record"])
         elif msg["type"] == "STATE":
             last_state = msg["value"]
+
+    run = measure(args, read)
+    return {"records": records, "state": last_state, **run}
+
+
+def measure(args: list[str], on_line: t.Callable[[bytes], None]) -> dict:
+    """Run a tap command, hand each stdout line to ``on_line``: wall, CPU s, peak RSS MB."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    assert proc.stdout is not None
+    peak = PeakRss(proc.pid)
+    for line in proc.stdout:
+        on_line(line)
     peak.stop()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"tap failed with status {status}")
-    return {
-        "records": records,
-        "state": last_state,
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": peak.kib / 1024,
-    }
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak.kib / 1024}
 
 
 class PeakRss:
@@ -285,24 +291,19 @@ def cpu(args: argparse.Namespace) -> None:
                 base_cpu = startup_cpu(config, workdir)
                 args_ = [*TAP, "--config", str(workdir / "config.json")]
                 args_ += ["--catalog", str(workdir / "catalog.json")]
-                started = time.perf_counter()
-                proc = subprocess.Popen(
-                    args_, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT
-                )
-                assert proc.stdout is not None
-                peak = PeakRss(proc.pid)
-                records = sum(1 for line in proc.stdout if line.startswith(b'{"type":"RECORD"'))
-                peak.stop()
-                _, status, usage = os.wait4(proc.pid, 0)
-                wall = time.perf_counter() - started
-                if status != 0:
-                    raise SystemExit(f"tap failed with status {status}")
-                tap_cpu = usage.ru_utime + usage.ru_stime - base_cpu
+                records = 0
+
+                def count(line: bytes) -> None:
+                    nonlocal records
+                    records += line.startswith(b'{"type":"RECORD"')
+
+                run = measure(args_, count)
+                tap_cpu = run["cpu"] - base_cpu
                 figures.append(1e6 * tap_cpu / records)
                 print(
                     f"records {records:>9,}   tap CPU {1e6 * tap_cpu / records:5.1f} µs/record "
-                    f"(start-up {base_cpu:.2f} s excluded)   wall {wall:5.2f} s   "
-                    f"peak RSS {peak.kib / 1024:5.1f} MB"
+                    f"(start-up {base_cpu:.2f} s excluded)   wall {run['wall']:5.2f} s   "
+                    f"peak RSS {run['rss_mb']:5.1f} MB"
                 )
             figures.sort()
             print(
