@@ -99,7 +99,7 @@ def summarize(out_dir: Path) -> dict[str, int]:
 
 def main() -> int:
     """Set up, run a full and an incremental sync, print the result."""
-    ensure_venv(TAP_VENV, "-e", ".")
+    ensure_venv(TAP_VENV, "-e", ".", "-e", "./sandbox")
     ensure_venv(TARGET_VENV, "target-jsonl==0.1.4")
     if WORK.exists():
         shutil.rmtree(WORK)
@@ -110,7 +110,7 @@ def main() -> int:
         [
             str(bin_of(TAP_VENV, "python")),
             "-m",
-            "tap_twilio.sandbox",
+            "twilio_sandbox",
             "--port",
             str(port),
             "--write-config",

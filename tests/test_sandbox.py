@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from tap_twilio.sandbox import (
+from twilio_sandbox import (
     SANDBOX_ACCOUNT_SID,
     SANDBOX_API_KEY_SECRET,
     SANDBOX_API_KEY_SID,
@@ -24,9 +23,9 @@ from tap_twilio.sandbox import (
     Sandbox,
     credentials_for,
 )
-from tap_twilio.sandbox.formats import parse_record_date
-from tap_twilio.sandbox.org import Org
-from tap_twilio.sandbox.registry import REGISTRY
+from twilio_sandbox.formats import parse_record_date
+from twilio_sandbox.org import Org
+from twilio_sandbox.registry import REGISTRY
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=timezone.utc)
 FLAT_KEYS = {
@@ -145,8 +144,16 @@ def test_record_wire_types(sb):
     assert m["price"].startswith("-0.0")
     assert m["uri"] == f"/2010-04-01/Accounts/{sb.account_sid}/Messages/{m['sid']}.json"
     assert set(m["subresource_uris"]) == {"media", "feedback"}
-    queued = [x for x in msgs if x["date_sent"] is None]
-    assert 5 <= len(queued) <= 15 and all(x["status"] in ("queued", "accepted") for x in queued)
+    undated = [x for x in msgs if x["date_sent"] is None]
+    assert {x["status"] for x in undated} == {
+        "queued",
+        "accepted",
+        "failed",
+        "scheduled",
+        "canceled",
+    }
+    queued = [x for x in undated if x["status"] in ("queued", "accepted")]
+    assert 5 <= len(queued) <= 15
     assert any(ord(c) > 0x2000 for x in msgs for c in x["body"])  # emoji / CJK bodies
     # num_media matches Media records; messages without media have none.
     media = sb.expected("message_media", sb.account_sid)
@@ -218,7 +225,10 @@ def test_calls_filters_exclude_nulls(sb):
     assert calls and all(c["end_time"] is not None for c in calls)
     every = sb.expected("calls", sb.account_sid)
     assert any(c["end_time"] is None for c in every)  # in-progress calls exist
-    stamps = [parse_record_date(c["date_created"]) for c in every]
+    # Newest start_time first; calls without one (undated_order="first") before them.
+    undated = [c for c in every if c["start_time"] is None]
+    assert undated and every[: len(undated)] == undated
+    stamps = [parse_record_date(c["start_time"]) for c in every[len(undated) :]]
     assert stamps == sorted(stamps, reverse=True)
 
 
@@ -270,7 +280,7 @@ def test_not_found_bodies(sb):
 def test_accounts_visibility_and_credentials(sb):
     body = session(sb).get(f"{sb.url}/api/2010-04-01/Accounts.json").json()
     sids = {a["sid"] for a in body["accounts"]}
-    assert sids == {sb.account_sid, *sb.subaccount_sids}
+    assert sids == {sb.account_sid, *sb.subaccount_sids, *sb.inactive_subaccount_sids}
     assert all(len(a["auth_token"]) == 32 for a in body["accounts"])
     assert sb.accounts[0]["sid"] == sb.account_sid
     sub = session(sb, sb.subaccount_sids[1]).get(f"{sb.url}/api/2010-04-01/Accounts.json").json()
@@ -306,7 +316,8 @@ def test_available_numbers_quirks(sb):
     offered = {c["country_code"]: set(c["subresource_uris"]) for c in body["countries"]}
     assert offered == {
         "US": {"local", "toll_free"},
-        "GB": {"local", "mobile", "toll_free"},
+        "GB": {"local", "mobile", "toll_free", "national", "voip", "shared_cost"},
+        "SE": {"local", "mobile", "machine_to_machine"},
         "CA": {"local"},
     }
     local = sess.get(api(sb, "/AvailablePhoneNumbers/GB/Mobile.json")).json()
@@ -602,7 +613,8 @@ def test_records_carry_every_spec_property(sb):
     by_path = {(e["host"].split("//")[1].split(".")[0], e["path"]): e for e in endpoints}
     checked = []
     for spec in REGISTRY.values():
-        template = re.sub(r"\{(\w+)\}", _camel, spec.path)
+        # Conversations records carry chat_service_sid: the per-service schema.
+        template = re.sub(r"\{(\w+)\}", _camel, spec.service_path or spec.path)
         endpoint = by_path.get((spec.product, template))
         if endpoint is None or not endpoint.get("props"):
             continue
@@ -618,7 +630,19 @@ def test_records_carry_every_spec_property(sb):
 def test_cli_runs_and_exits_cleanly(tmp_path):
     cfg = tmp_path / "cfg.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tap_twilio.sandbox", "--port", "0", "--write-config", str(cfg)],
+        [
+            sys.executable,
+            "-m",
+            "twilio_sandbox",
+            "--port",
+            "0",
+            "--write-config",
+            str(cfg),
+            "--subaccounts",
+            "7",
+            "--undated-order",
+            "last",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -634,7 +658,8 @@ def test_cli_runs_and_exits_cleanly(tmp_path):
         resp = requests.get(
             f"{base}/2010-04-01/Accounts.json", auth=(config["account_sid"], config["auth_token"])
         )
-        assert resp.status_code == 200 and len(resp.json()["accounts"]) == 3
+        # main + Sub A + Sub B + suspended + closed + 7 fleet subaccounts
+        assert resp.status_code == 200 and len(resp.json()["accounts"]) == 5 + 7
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
@@ -649,10 +674,13 @@ def test_conversations_meta_paging_and_page_size_limits(sb):
     body = sess.get(url, params={"PageSize": 50}).json()
     assert body["meta"]["next_page_url"].startswith(f"{url}?PageSize=50&Page=1&PageToken=PACH")
     convs = follow_meta(sess, url, PageSize=50)
-    assert convs == sb.expected("conversations", sb.account_sid) and len(convs) == 120
+    default = sb.default_conversation_service()
+    every = sb.expected("conversations", sb.account_sid)
+    assert len(every) == 120 and 0 < len(convs) < 120
+    assert convs == [c for c in every if c["chat_service_sid"] == default]
     assert all(c["url"] == f"{url}/{c['sid']}" for c in convs)
     assert all(c["date_created"].endswith("Z") for c in convs)
-    bad = [c for c in convs if not _is_json(c["attributes"])]
+    bad = [c for c in every if not _is_json(c["attributes"])]
     assert [c["attributes"] for c in bad] == ["{not json"]
     resp = sess.get(url, params={"PageSize": 101})
     assert resp.status_code == 400 and "100" in resp.json()["message"]
@@ -667,12 +695,19 @@ def test_conversations_meta_paging_and_page_size_limits(sb):
     # Subaccount credentials see the subaccount's product data only.
     sub = sb.subaccount_sids[0]
     got = follow_meta(session(sb, sub), url, PageSize=100)
-    assert got == sb.expected("conversations", sub) and all(c["account_sid"] == sub for c in got)
+    sub_default = sb.default_conversation_service(sub)
+    assert got == [
+        c for c in sb.expected("conversations", sub) if c["chat_service_sid"] == sub_default
+    ]
+    assert got and all(c["account_sid"] == sub for c in got)
 
 
 def test_conversation_children(sb):
     sess = session(sb)
-    convs = sb.expected("conversations", sb.account_sid)
+    default = sb.default_conversation_service()
+    convs = [
+        c for c in sb.expected("conversations", sb.account_sid) if c["chat_service_sid"] == default
+    ]
     conv = next(c for c in convs if len(sb_messages(sb, c["sid"])) >= 5)
     url = f"{sb.url}/conversations/v1/Conversations/{conv['sid']}/Messages"
     msgs = follow_meta(sess, url, PageSize=2)
@@ -681,7 +716,11 @@ def test_conversation_children(sb):
     assert desc == msgs[::-1]
     parts = follow_meta(sess, f"{sb.url}/conversations/v1/Conversations/{conv['sid']}/Participants")
     assert 1 <= len(parts) <= 4
-    user = sb.expected("conversation_users", sb.account_sid)[0]
+    user = next(
+        u
+        for u in sb.expected("conversation_users", sb.account_sid)
+        if u["chat_service_sid"] == default
+    )
     ucs = follow_meta(
         sess, f"{sb.url}/conversations/v1/Users/{user['sid']}/Conversations", PageSize=2
     )
@@ -772,7 +811,12 @@ def test_taskrouter(sb):
 
 def test_product_add_and_deny(msb):
     sess = session(msb)
-    conv = msb.expected("conversations", msb.account_sid)[0]
+    default = msb.default_conversation_service()
+    conv = next(
+        c
+        for c in msb.expected("conversations", msb.account_sid)
+        if c["state"] != "closed" and c["chat_service_sid"] == default
+    )
     before = sb_messages(msb, conv["sid"])
     added = msb.add("conversation_messages", conversation_sid=conv["sid"], body="¡Hola! 👋")
     assert added["index"] == len(before)
@@ -832,7 +876,547 @@ def test_official_twilio_sdk_compat(sb):
         for u in sb.expected("conversation_user_conversations")
         if u["user_sid"] == user.sid
     }
-    assert [c.country_code for c in client.available_phone_numbers.list()] == ["CA", "GB", "US"]
+    assert [c.country_code for c in client.available_phone_numbers.list()] == [
+        "CA",
+        "GB",
+        "SE",
+        "US",
+    ]
     with pytest.raises(TwilioRestException) as err:
         client.api.v2010.accounts(sub).balance.fetch()
     assert err.value.status == 404 and err.value.code == 20404
+
+
+# --------------------------------------------------------------------------- fleet & inactive
+
+
+def test_fleet_subaccounts():
+    start = time.perf_counter()
+    fleet = Sandbox(seed=3, now=NOW, subaccounts=2000)
+    assert time.perf_counter() - start < 8  # about 1 s on a laptop
+    with fleet:
+        sess = session(fleet)
+        url = f"{fleet.url}/api/2010-04-01/Accounts.json"
+        got = follow_flat(fleet, sess, url, "accounts", PageSize=1000)
+        assert len(got) == 5 + 2000 == len(fleet.accounts)
+        assert [a["sid"] for a in got[:3]] == [
+            fleet.account_sid,
+            fleet.subaccount_sids[1],
+            fleet.subaccount_sids[0],
+        ]
+        sids = fleet.fleet_sids
+        assert len(sids) == 2000 and {a["sid"] for a in got[5:]} == set(sids)
+        assert all(a["owner_account_sid"] == fleet.account_sid for a in got)
+        assert all(a["status"] == "active" for a in got if a["sid"] in set(sids))
+        # Deterministic SIDs and tokens, derived from the seed.
+        assert Sandbox(seed=3, now=NOW, subaccounts=3).fleet_sids == sids[:3]
+        assert Sandbox(seed=4, now=NOW, subaccounts=1).fleet_sids[0] != sids[0]
+        with_data = [s for s in sids if fleet.expected("messages", s)]
+        assert len(with_data) == 200 and sids[0] in with_data
+        assert all(fleet.expected("calls", s) for s in with_data)
+        assert not fleet.expected("messages", sids[1]) and not fleet.expected("calls", sids[1])
+        # Their own credentials work, for the 2010 API and the product APIs.
+        own = session(fleet, sids[0])
+        msgs = follow_flat(fleet, own, api(fleet, "/Messages.json", sids[0]), "messages")
+        assert msgs == fleet.expected("messages", sids[0]) and 3 <= len(msgs) <= 10
+        resp = own.get(f"{fleet.url}/conversations/v1/Conversations")
+        assert resp.status_code == 200 and resp.json()["conversations"] == []
+        empty = session(fleet, sids[1])
+        assert empty.get(api(fleet, "/Calls.json", sids[1])).json()["calls"] == []
+        numbers = empty.get(api(fleet, "/AvailablePhoneNumbers/US/Local.json", sids[1])).json()
+        assert numbers["available_phone_numbers"] == [
+            n
+            for n in fleet.expected("available_phone_numbers_local", sids[1])
+            if n["iso_country"] == "US"
+        ]
+        assert numbers["available_phone_numbers"]
+        # A fleet subaccount cannot read another one.
+        assert own.get(api(fleet, "/Calls.json", sids[1])).status_code == 404
+
+
+NOT_ACTIVE = {
+    "code": 20005,
+    "message": "Account not active",
+    "more_info": "https://www.twilio.com/docs/errors/20005",
+    "status": 401,
+}
+
+
+def test_inactive_subaccounts_are_listed_and_refused(sb):
+    sess = session(sb)
+    listed = sess.get(f"{sb.url}/api/2010-04-01/Accounts.json").json()["accounts"]
+    suspended, closed = sb.inactive_subaccount_sids
+    assert [(a["sid"], a["status"]) for a in listed] == [
+        (sb.account_sid, "active"),
+        (sb.subaccount_sids[1], "active"),
+        (sb.subaccount_sids[0], "active"),
+        (suspended, "suspended"),
+        (closed, "closed"),
+    ]
+    assert [a["sid"] for a in sb.active_accounts] == [
+        sb.account_sid,
+        *sb.subaccount_sids,
+    ]
+    for sid in (suspended, closed):
+        # The parent can still fetch the account record ...
+        fetched = sess.get(f"{sb.url}/api/2010-04-01/Accounts/{sid}.json")
+        assert fetched.status_code == 200 and fetched.json()["status"] != "active"
+        # ... but any request for its data is refused.
+        for tail in ("/Messages.json", "/Calls.json", "/Usage/Records/Daily.json", "/Keys.json"):
+            resp = sess.get(api(sb, tail, sid))
+            assert resp.status_code == 401 and resp.json() == NOT_ACTIVE, tail
+        # Its own credentials are refused everywhere (product APIs and 2010).
+        own = session(sb, sid)
+        for url in (
+            f"{sb.url}/conversations/v1/Conversations",
+            f"{sb.url}/monitor/v1/Alerts",
+            f"{sb.url}/api/2010-04-01/Accounts.json",
+            api(sb, "/Messages.json", sid),
+        ):
+            resp = own.get(url)
+            assert resp.status_code == 401 and resp.json() == NOT_ACTIVE, url
+        assert sb.expected("messages", sid) == [] and sb.expected("conversations", sid) == []
+        assert [a["sid"] for a in sb.expected("accounts", sid)] == [sid]
+    # Sub A is not the parent: an inactive sibling is not even visible to it.
+    assert session(sb, sb.subaccount_sids[0]).get(api(sb, "/Calls.json", closed)).status_code == 404
+
+
+def test_refuse_account_without_status_change():
+    with Sandbox(seed=5, now=NOW) as s:
+        sub_b = s.subaccount_sids[1]
+        assert s.expected("messages", sub_b)
+        s.refuse_account(sub_b)
+        record = next(a for a in s.active_accounts if a["sid"] == sub_b)
+        assert record["status"] == "active"
+        resp = session(s).get(api(s, "/Messages.json", sub_b))
+        assert resp.status_code == 401 and resp.json() == NOT_ACTIVE
+        resp = session(s, sub_b).get(f"{s.url}/conversations/v1/Conversations")
+        assert resp.status_code == 401 and resp.json() == NOT_ACTIVE
+        assert s.expected("messages", sub_b) == []
+        assert all(m["account_sid"] != sub_b for m in s.expected("messages"))
+        # Other accounts are untouched.
+        assert session(s).get(api(s, "/Messages.json")).status_code == 200
+
+
+# --------------------------------------------------------------------------- undated records
+
+
+def test_undated_messages_and_calls_never_match_date_filters(sb):
+    sess = session(sb)
+    for acct in (sb.account_sid, *sb.subaccount_sids):
+        msgs = sb.expected("messages", acct)
+        undated = [m for m in msgs if m["date_sent"] is None]
+        statuses = {m["status"] for m in undated}
+        assert {"failed", "canceled"} <= statuses
+        failed = [m for m in undated if m["status"] == "failed"]
+        assert all(m["error_code"] and m["price"] is None for m in failed)
+        calls = sb.expected("calls", acct)
+        assert any(c["status"] == "canceled" and c["start_time"] is None for c in calls)
+    main_msgs = sb.expected("messages", sb.account_sid)
+    assert any(m["status"] == "scheduled" and m["date_sent"] is None for m in main_msgs)
+    # Failed messages without date_sent may carry media.
+    media_parents = {m["parent_sid"] for m in sb.expected("message_media", sb.account_sid)}
+    assert any(
+        m["sid"] in media_parents
+        for m in main_msgs
+        if m["status"] == "failed" and m["date_sent"] is None
+    )
+    main_calls = sb.expected("calls", sb.account_sid)
+    assert any(c["status"] == "queued" and c["start_time"] is None for c in main_calls)
+    # No date filter matches a null date (as SQL comparisons with NULL).
+    url = api(sb, "/Messages.json")
+    for params in ({"DateSent>": "2024-06-01"}, {"DateSent<": "2026-01-01"}):
+        got = follow_flat(sb, sess, url, "messages", PageSize=1000, **params)
+        assert got and all(m["date_sent"] is not None for m in got)
+        assert len(got) == len([m for m in main_msgs if m["date_sent"]])
+    day = next(m for m in main_msgs if m["date_sent"])["date_sent"]
+    on_day = sess.get(url, params={"DateSent": day, "PageSize": 1000}).json()["messages"]
+    assert on_day and all(m["date_sent"] for m in on_day)
+    url = api(sb, "/Calls.json")
+    for params in ({"StartTime>": "2024-06-01"}, {"EndTime<": "2026-01-01"}):
+        got = follow_flat(sb, sess, url, "calls", PageSize=1000, **params)
+        field = "start_time" if "StartTime>" in params else "end_time"
+        assert got and all(c[field] is not None for c in got)
+        assert len(got) == len([c for c in main_calls if c[field]])
+    # Calls honour Status (exact match).
+    for status in ("canceled", "queued", "completed"):
+        got = follow_flat(sb, sess, url, "calls", PageSize=1000, Status=status)
+        assert got == [c for c in main_calls if c["status"] == status] and got
+
+
+@pytest.mark.parametrize("order", ["first", "last"])
+def test_undated_order_switch(order):
+    with Sandbox(seed=6, now=NOW, undated_order=order) as s:
+        sess = session(s)
+        for resource, tail, field in (
+            ("messages", "/Messages.json", "date_sent"),
+            ("calls", "/Calls.json", "start_time"),
+        ):
+            got = follow_flat(s, sess, api(s, tail), resource, PageSize=1000)
+            assert got == s.expected(resource, s.account_sid)
+            nulls = [r[field] is None for r in got]
+            n = sum(nulls)
+            assert 0 < n < len(got)
+            expected_flags = [True] * n + [False] * (len(got) - n)
+            assert nulls == (expected_flags if order == "first" else expected_flags[::-1])
+            dated = [parse_record_date(r[field]) for r in got if r[field] is not None]
+            assert dated == sorted(dated, reverse=True)
+    with pytest.raises(ValueError):
+        Sandbox(undated_order="middle")
+
+
+def test_undated_mutation_scenarios(msb):
+    sess = session(msb)
+    acct = msb.subaccount_sids[0]
+    sub = session(msb, acct)
+
+    def fetch(kind: str, sid: str) -> dict:
+        return sub.get(api(msb, f"/{kind}/{sid}.json", acct)).json()
+
+    # Created and failed between two runs: never a date_sent.
+    failed = msb.add("messages", acct, status="failed", date_sent=None)
+    assert failed["date_sent"] is None and failed["price"] is None and failed["error_code"]
+    assert fetch("Messages", failed["sid"])["status"] == "failed"
+    today = msb.clock().date().isoformat()
+    url = api(msb, "/Messages.json", acct)
+    since = {m["sid"] for m in follow_flat(msb, sub, url, "messages", **{"DateSent>": today})}
+    assert failed["sid"] not in since
+    # Scheduled, then canceled: date_updated moves, date_sent stays null.
+    scheduled = msb.add("messages", acct, status="scheduled", date_sent=None)
+    assert scheduled["date_sent"] is None and scheduled["messaging_service_sid"]
+    msb.advance(60)
+    canceled = msb.update("messages", scheduled["sid"], status="canceled")
+    assert canceled["date_sent"] is None
+    assert parse_record_date(canceled["date_updated"]) > parse_record_date(
+        scheduled["date_updated"]
+    )
+    assert fetch("Messages", scheduled["sid"])["status"] == "canceled"
+    # Queued call canceled while queued: no start_time, no end_time.
+    call = msb.add("calls", acct, status="queued", start_time=None, end_time=None)
+    assert call["start_time"] is None and call["end_time"] is None
+    msb.advance(30)
+    call = msb.update("calls", call["sid"], status="canceled")
+    assert call["start_time"] is None and call["end_time"] is None
+    got = fetch("Calls", call["sid"])
+    assert got["status"] == "canceled" and got["start_time"] is None
+    statuses = {
+        c["sid"]
+        for c in follow_flat(msb, sub, api(msb, "/Calls.json", acct), "calls", Status="canceled")
+    }
+    assert call["sid"] in statuses
+    # A queued message that gets delivered: status, price, date_updated and date_sent move.
+    queued = msb.add("messages", acct, status="queued", date_sent=None)
+    msb.advance(60)
+    done = msb.update("messages", queued["sid"], status="delivered", price="-0.0075")
+    assert done["price"] == "-0.0075" and done["date_sent"] is not None
+    assert parse_record_date(done["date_updated"]) > parse_record_date(queued["date_updated"])
+    assert fetch("Messages", queued["sid"]) == done
+    since = {m["sid"] for m in follow_flat(msb, sub, url, "messages", **{"DateSent>": today})}
+    assert queued["sid"] in since
+    assert sess.get(api(msb, "/Messages.json", acct)).status_code == 200
+
+
+# --------------------------------------------------------------------------- conversation services
+
+
+def test_every_conversation_service_is_served(sb):
+    sess = session(sb)
+    base = f"{sb.url}/conversations/v1"
+    for acct in (sb.account_sid, *sb.subaccount_sids):
+        s = session(sb, acct)
+        services = follow_meta(s, f"{base}/Services")
+        default = sb.default_conversation_service(acct)
+        assert len(services) >= 3 and default in {x["sid"] for x in services}
+        every = sb.expected("conversations", acct)
+        assert all(c["chat_service_sid"] for c in every)
+        # /v1/Conversations and /v1/Users show only the default service.
+        assert follow_meta(s, f"{base}/Conversations", PageSize=100) == [
+            c for c in every if c["chat_service_sid"] == default
+        ]
+        users = sb.expected("conversation_users", acct)
+        assert follow_meta(s, f"{base}/Users") == [
+            u for u in users if u["chat_service_sid"] == default
+        ]
+        seen: list[dict] = []
+        for svc in services:
+            url = f"{base}/Services/{svc['sid']}/Conversations"
+            got = follow_meta(s, url, PageSize=100)
+            assert got == [c for c in every if c["chat_service_sid"] == svc["sid"]]
+            assert got, svc["sid"]
+            seen.extend(got)
+            got_users = follow_meta(s, f"{base}/Services/{svc['sid']}/Users", PageSize=50)
+            assert got_users == [u for u in users if u["chat_service_sid"] == svc["sid"]]
+        assert sorted(c["sid"] for c in seen) == sorted(c["sid"] for c in every)
+    # Children and fetches of a non-default service, by the per-service paths.
+    default = sb.default_conversation_service()
+    every = sb.expected("conversations", sb.account_sid)
+    other = next(
+        c
+        for c in every
+        if c["chat_service_sid"] != default
+        and any(m["conversation_sid"] == c["sid"] for m in sb.expected("conversation_messages"))
+    )
+    svc_url = f"{base}/Services/{other['chat_service_sid']}"
+    conv_url = f"{svc_url}/Conversations/{other['sid']}"
+    assert other["url"] == conv_url
+    assert sess.get(conv_url).json() == other
+    msgs = follow_meta(sess, f"{conv_url}/Messages", PageSize=2)
+    assert msgs == [
+        m
+        for m in sb.expected("conversation_messages", sb.account_sid)
+        if m["conversation_sid"] == other["sid"]
+    ]
+    assert all(m["chat_service_sid"] == other["chat_service_sid"] for m in msgs)
+    assert follow_meta(sess, f"{conv_url}/Messages", Order="desc") == msgs[::-1]
+    parts = follow_meta(sess, f"{conv_url}/Participants")
+    assert parts and parts == [
+        p
+        for p in sb.expected("conversation_participants", sb.account_sid)
+        if p["conversation_sid"] == other["sid"]
+    ]
+    assert sess.get(f"{conv_url}/Messages/{msgs[0]['sid']}").json() == msgs[0]
+    # The default paths do not see it; another service's path does not either.
+    assert sess.get(f"{base}/Conversations/{other['sid']}").status_code == 404
+    assert sess.get(f"{base}/Conversations/{other['sid']}/Messages").status_code == 404
+    wrong = f"{base}/Services/{default}/Conversations/{other['sid']}"
+    assert sess.get(wrong).status_code == 404
+    assert sess.get(f"{wrong}/Participants").status_code == 404
+    assert sess.get(f"{base}/Services/IS{'0' * 32}/Conversations").status_code == 404
+    # User conversations of a non-default service's user.
+    user = next(
+        u
+        for u in sb.expected("conversation_users", sb.account_sid)
+        if u["chat_service_sid"] == other["chat_service_sid"]
+        and sb.expected("conversation_user_conversations", sb.account_sid)
+        and any(
+            x["user_sid"] == u["sid"]
+            for x in sb.expected("conversation_user_conversations", sb.account_sid)
+        )
+    )
+    ucs = follow_meta(sess, f"{svc_url}/Users/{user['sid']}/Conversations", PageSize=1)
+    assert ucs and ucs == [
+        x
+        for x in sb.expected("conversation_user_conversations", sb.account_sid)
+        if x["user_sid"] == user["sid"]
+    ]
+    assert all(x["chat_service_sid"] == user["chat_service_sid"] for x in ucs)
+    assert sess.get(f"{base}/Users/{user['sid']}/Conversations").status_code == 404
+    # Spec maximum page sizes of the per-service lists.
+    for tail, limit in (
+        ("/Conversations", 100),
+        ("/Users", 50),
+        (f"/Users/{user['sid']}/Conversations", 50),
+        (f"/Conversations/{other['sid']}/Messages", 100),
+        (f"/Conversations/{other['sid']}/Participants", 100),
+    ):
+        assert sess.get(svc_url + tail, params={"PageSize": limit}).status_code == 200
+        resp = sess.get(svc_url + tail, params={"PageSize": limit + 1})
+        assert resp.status_code == 400 and str(limit) in resp.json()["message"], tail
+
+
+def test_conversation_states_and_filters(sb):
+    sess = session(sb)
+    every = sb.expected("conversations", sb.account_sid)
+    states = [c["state"] for c in every]
+    assert states.count("closed") >= len(every) // 4 and "inactive" in states
+    assert states.count("active") >= 3
+    for svc in {c["chat_service_sid"] for c in every}:
+        url = f"{sb.url}/conversations/v1/Services/{svc}/Conversations"
+        mine = [c for c in every if c["chat_service_sid"] == svc]
+        for state in ("active", "inactive", "closed"):
+            got = follow_meta(sess, url, State=state)
+            assert got == [c for c in mine if c["state"] == state]
+        # StartDate/EndDate: on date_created, newest first.
+        start = (NOW - timedelta(days=40)).strftime("%Y-%m-%dT00:00:00Z")
+        end = (NOW - timedelta(days=5)).strftime("%Y-%m-%dT23:59:59Z")
+        got = follow_meta(sess, url, StartDate=start, EndDate=end, PageSize=5)
+        lo, hi = parse_record_date(start), parse_record_date(end)
+        want = [c for c in mine if lo <= parse_record_date(c["date_created"]) <= hi]
+        assert got == sorted(want, key=lambda c: c["date_created"], reverse=True)
+        closed = follow_meta(sess, url, State="closed", StartDate=start)
+        assert all(c["state"] == "closed" for c in closed)
+
+
+def test_conversation_history_is_fast_and_closed():
+    start = time.perf_counter()
+    base = Org(seed=8, now=NOW)
+    plain = time.perf_counter() - start
+    start = time.perf_counter()
+    org = Org(seed=8, now=NOW, conversation_history=3000)
+    assert time.perf_counter() - start - plain < 2
+    main = org.creds.account_sid
+    extra = len(org.expected("conversations", main)) - len(base.expected("conversations", main))
+    assert extra == 3000
+    old = {c["sid"] for c in base.expected("conversations", main)}
+    history = [c for c in org.expected("conversations", main) if c["sid"] not in old]
+    assert all(c["state"] == "closed" for c in history)
+    assert len({c["chat_service_sid"] for c in history}) >= 3
+    now = NOW.timestamp()
+    assert all(now - parse_record_date(c["date_updated"]) > 10 * 86400 for c in history)
+    msgs: dict[str, int] = {}
+    for m in org.expected("conversation_messages", main):
+        msgs[m["conversation_sid"]] = msgs.get(m["conversation_sid"], 0) + 1
+    parts: dict[str, int] = {}
+    for p in org.expected("conversation_participants", main):
+        parts[p["conversation_sid"]] = parts.get(p["conversation_sid"], 0) + 1
+    assert all(1 <= msgs[c["sid"]] <= 3 and 1 <= parts[c["sid"]] <= 2 for c in history)
+    assert org.expected("messages") == base.expected("messages")
+
+
+def test_conversation_mutations(msb):
+    sess = session(msb)
+    every = msb.expected("conversations", msb.account_sid)
+    closed = next(c for c in every if c["state"] == "closed")
+    with pytest.raises(ValueError):
+        msb.add("conversation_messages", conversation_sid=closed["sid"], body="too late")
+    # A message into an inactive conversation of a non-default service: the account and
+    # the service are the conversation's; the conversation becomes active, its
+    # date_updated moves.
+    default = msb.default_conversation_service()
+    inactive = next(
+        c for c in every if c["state"] == "inactive" and c["chat_service_sid"] != default
+    )
+    msb.advance(120)
+    added = msb.add("conversation_messages", conversation_sid=inactive["sid"], body="ping")
+    assert added["chat_service_sid"] == inactive["chat_service_sid"]
+    assert added["account_sid"] == msb.account_sid
+    url = f"{msb.url}/conversations/v1/Services/{inactive['chat_service_sid']}/Conversations"
+    fetched = sess.get(f"{url}/{inactive['sid']}").json()
+    assert fetched["state"] == "active" and fetched["date_updated"] == added["date_created"]
+    assert fetched["date_updated"] > inactive["date_updated"]
+    got = follow_meta(sess, f"{url}/{inactive['sid']}/Messages")
+    assert got[-1]["sid"] == added["sid"] and got[-1]["body"] == "ping"
+    # Closing a conversation (update) bumps date_updated and shows in user conversations.
+    active = next(
+        c
+        for c in every
+        if c["state"] == "active"
+        and any(
+            x["conversation_sid"] == c["sid"]
+            for x in msb.expected("conversation_user_conversations", msb.account_sid)
+        )
+    )
+    msb.advance(60)
+    updated = msb.update("conversations", active["sid"], state="closed")
+    assert updated["state"] == "closed" and updated["date_updated"] > active["date_updated"]
+    ucs = [
+        x
+        for x in msb.expected("conversation_user_conversations", msb.account_sid)
+        if x["conversation_sid"] == active["sid"]
+    ]
+    assert ucs and all(x["conversation_state"] == "closed" for x in ucs)
+    with pytest.raises(ValueError):
+        msb.add("conversation_messages", conversation_sid=active["sid"])
+    # A participant added to an open conversation of a subaccount.
+    sub = msb.subaccount_sids[0]
+    conv = next(c for c in msb.expected("conversations", sub) if c["state"] != "closed")
+    part = msb.add("conversation_participants", sub, conversation_sid=conv["sid"])
+    assert part["chat_service_sid"] == conv["chat_service_sid"] and part["account_sid"] == sub
+    svc_url = f"{msb.url}/conversations/v1/Services/{conv['chat_service_sid']}"
+    parts = follow_meta(session(msb, sub), f"{svc_url}/Conversations/{conv['sid']}/Participants")
+    assert part["sid"] in {p["sid"] for p in parts}
+
+
+# --------------------------------------------------------------------------- retention edges
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_alert_retention_is_exactly_30_days(sb):
+    sess = session(sb)
+    url = f"{sb.url}/monitor/v1/Alerts"
+    clock = sb.clock().timestamp()
+    floor = clock - 30 * 86400
+    for acct in (sb.account_sid, sb.subaccount_sids[0]):
+        s = session(sb, acct)
+        got = follow_meta(s, url, PageSize=1000)
+        assert got == sb.expected("alerts", acct)
+        stamps = [parse_record_date(a["date_generated"]) for a in got]
+        assert min(stamps) >= floor - 5
+        # Alerts between clock - 30 days and the midnight after it exist: a tap that
+        # floors at midnight of 29 days ago misses them.
+        midnight = floor - floor % 86400 + 86400
+        edge = [a for a, ts in zip(got, stamps, strict=True) if ts < midnight]
+        assert edge, acct
+        # A StartDate a few minutes after the exact floor is accepted and returns them.
+        start = _iso(floor + 300)
+        later = follow_meta(s, url, StartDate=start, PageSize=1000)
+        assert {a["sid"] for a in edge} <= {a["sid"] for a in later}
+    # Anything earlier than the floor (to the second) is refused, midnight included.
+    for start in (_iso(floor - 120), _iso(floor - floor % 86400)):
+        resp = sess.get(url, params={"StartDate": start})
+        assert resp.status_code == 400 and "30 days" in resp.json()["message"], start
+    # Alerts older than the floor are never served, and the window moves with the clock.
+    all_alerts = [
+        a for t in sb.org.store.scopes("alerts") if t[0][0] == sb.account_sid for a in t[1].rows
+    ]
+    assert any(r.ts["date_generated"] < floor for r in all_alerts)
+
+
+def test_alert_window_moves_with_the_clock():
+    with Sandbox(seed=9, now=NOW) as s:
+        before = {a["sid"] for a in s.expected("alerts", s.account_sid)}
+        s.advance(timedelta(days=1))
+        after = follow_meta(session(s), f"{s.url}/monitor/v1/Alerts", PageSize=1000)
+        floor = s.clock().timestamp() - 30 * 86400
+        assert {a["sid"] for a in after} < before
+        assert all(parse_record_date(a["date_generated"]) >= floor for a in after)
+
+
+def test_message_retention_floor_is_exactly_400_days(sb):
+    sess = session(sb)
+    floor = sb.clock().timestamp() - 400 * 86400
+    for tail, param in (
+        ("/Messages.json", "DateSent>"),
+        ("/Recordings.json", "DateCreated>"),
+    ):
+        ok = sess.get(api(sb, tail), params={param: _iso(floor + 600)})
+        assert ok.status_code == 200, tail
+        for value in (_iso(floor - 60), _iso(floor - floor % 86400)):
+            resp = sess.get(api(sb, tail), params={param: value})
+            assert resp.status_code == 400 and resp.json()["code"] == 20004, (tail, value)
+    msg = next(m for m in sb.expected("messages", sb.account_sid) if int(m["num_media"]) > 0)
+    media_url = api(sb, f"/Messages/{msg['sid']}/Media.json")
+    assert sess.get(media_url, params={"DateCreated>": _iso(floor + 600)}).status_code == 200
+    resp = sess.get(media_url, params={"DateCreated>": _iso(floor - 60)})
+    assert resp.status_code == 400 and resp.json()["code"] == 20004
+
+
+# --------------------------------------------------------------------------- numbers for sale
+
+
+def test_available_numbers_of_every_type(sb):
+    sess = session(sb)
+    countries = sess.get(api(sb, "/AvailablePhoneNumbers.json")).json()["countries"]
+    spec_props = {
+        e["path"].rsplit("/", 1)[1]: set(e["props"])
+        for e in json.loads((SPEC_DIR / "list-endpoints.json").read_text())
+        if "/AvailablePhoneNumbers/{CountryCode}/" in e["path"]
+    }
+    served: dict[str, set[str]] = {}
+    for country in countries:
+        for kind, uri in country["subresource_uris"].items():
+            assert uri.endswith(".json") and uri.startswith("/2010-04-01/Accounts/")
+            body = sess.get(f"{sb.url}/api{uri}").json()
+            assert set(body) == {"uri", "available_phone_numbers"}
+            numbers = body["available_phone_numbers"]
+            assert numbers and all(n["iso_country"] == country["country_code"] for n in numbers)
+            assert all(set(n) == spec_props[uri.rsplit("/", 1)[1]] for n in numbers)
+            served.setdefault(kind, set()).update(n["phone_number"] for n in numbers)
+    for kind in ("national", "voip", "shared_cost", "machine_to_machine"):
+        resource = f"available_phone_numbers_{kind}"
+        expected = sb.expected(resource, sb.account_sid)
+        assert expected and {n["phone_number"] for n in expected} == served[kind]
+        # The same numbers for every account.
+        sub = sb.subaccount_sids[0]
+        assert [n["phone_number"] for n in sb.expected(resource, sub)] == [
+            n["phone_number"] for n in expected
+        ]
+    for tail in ("National", "Voip", "SharedCost"):
+        got = sess.get(api(sb, f"/AvailablePhoneNumbers/GB/{tail}.json"))
+        assert got.status_code == 200 and got.json()["available_phone_numbers"]
+    # Not offered there: 404, as for Mobile in the US.
+    assert sess.get(api(sb, "/AvailablePhoneNumbers/US/Voip.json")).status_code == 404
+    assert sess.get(api(sb, "/AvailablePhoneNumbers/SE/MachineToMachine.json")).status_code == 200

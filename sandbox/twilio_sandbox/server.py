@@ -18,11 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tap_twilio.sandbox.faults import Action, FaultEngine, Faults, Injection
-from tap_twilio.sandbox.formats import to_datetime
-from tap_twilio.sandbox.org import Org
-from tap_twilio.sandbox.registry import PRODUCTS
-from tap_twilio.sandbox.routes import (
+from twilio_sandbox.faults import Action, FaultEngine, Faults, Injection
+from twilio_sandbox.formats import to_datetime
+from twilio_sandbox.org import Org
+from twilio_sandbox.registry import PRODUCTS
+from twilio_sandbox.routes import (
     JSON_TYPE,
     Api,
     Principal,
@@ -164,12 +164,36 @@ class Sandbox:
         now: Reference time of the data (default: current UTC time truncated to
             the minute). Naive datetimes are taken as UTC.
         latency: Seconds added to every response (``faults.latency``).
+        subaccounts: Number of extra small "fleet" subaccounts (deterministic SIDs and
+            tokens, owned by the main account, status active; most hold no data, every
+            10th a handful of messages and calls). Listed by /Accounts.json after the
+            default accounts; see ``fleet_sids``.
+        undated_order: Where Messages without ``date_sent`` and Calls without
+            ``start_time`` sort in their unfiltered list: ``"first"`` (default) or
+            ``"last"``. Twilio does not document it; dated records are newest first.
+        conversation_history: Number of extra old ``closed`` conversations (1-3
+            messages, 1-2 participants each) spread over the main account's
+            Conversation Services, created 180 to 14 days ago.
     """
 
     def __init__(
-        self, seed: int = 0, scale: float = 1.0, now: datetime | None = None, latency: float = 0.0
+        self,
+        seed: int = 0,
+        scale: float = 1.0,
+        now: datetime | None = None,
+        latency: float = 0.0,
+        subaccounts: int = 0,
+        undated_order: str = "first",
+        conversation_history: int = 0,
     ) -> None:
-        self.org = Org(seed=seed, scale=scale, now=now)
+        self.org = Org(
+            seed=seed,
+            scale=scale,
+            now=now,
+            subaccounts=subaccounts,
+            undated_order=undated_order,
+            conversation_history=conversation_history,
+        )
         self.api = Api(self.org)
         self.faults = Faults(latency=latency, seed=seed)
         self._engine = FaultEngine(self.faults)
@@ -183,8 +207,8 @@ class Sandbox:
             creds.account_sid: (creds.auth_token, creds.account_sid)
         }
         self._auth[creds.api_key_sid] = (creds.api_key_secret, creds.account_sid)
-        for sid, token in creds.subaccounts:
-            self._auth[sid] = (token, sid)
+        for ctx in self.org.gen.accounts.values():  # every subaccount's own SID + token
+            self._auth.setdefault(ctx.sid, (ctx.auth_token, ctx.sid))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -277,6 +301,11 @@ class Sandbox:
         """Subaccount SIDs: [Sub A (recent activity), Sub B (old activity only)]."""
         return [sid for sid, _ in self.org.creds.subaccounts]
 
+    @property
+    def fleet_sids(self) -> list[str]:
+        """SIDs of the extra subaccounts of ``Sandbox(subaccounts=N)``, in creation order."""
+        return [ctx.sid for ctx in self.org.gen.accounts.values() if ctx.is_fleet]
+
     def auth_for(self, account_sid: str | None = None) -> tuple[str, str]:
         """``(username, password)`` Basic-auth pair of an account (default: main)."""
         sid = account_sid or self.account_sid
@@ -334,6 +363,40 @@ class Sandbox:
         """Account records (raw Twilio JSON with auth_token), main first."""
         return self.org.accounts()
 
+    @property
+    def active_accounts(self) -> list[dict[str, Any]]:
+        """Account records whose ``status`` is active (main first).
+
+        An account refused with ``refuse_account`` is still listed here: its status
+        does not announce the refusal.
+        """
+        return self.org.active_accounts()
+
+    @property
+    def inactive_subaccount_sids(self) -> list[str]:
+        """SIDs of the default organisation's [suspended, closed] subaccounts."""
+        return [ctx.sid for ctx in self.org.gen.accounts.values() if ctx.status != "active"]
+
+    def default_conversation_service(self, account_sid: str | None = None) -> str | None:
+        """SID of an account's default Conversation Service, None when it has none.
+
+        ``/v1/Conversations``, ``/v1/Users`` and their children show only its records.
+        """
+        ctx = self.org.account(account_sid or self.account_sid)
+        if ctx is None:
+            raise KeyError(f"unknown account {account_sid!r}")
+        return ctx.conversation_service_sid or None
+
+    def refuse_account(self, account_sid: str) -> None:
+        """Make an account answer every request with 401 / 20005 "Account not active".
+
+        Its record stays ``status: active``: an account-level refusal the status does not
+        announce. Requests for it (2010 paths under ``/Accounts/{sid}/`` with the main
+        credentials, or anything with its own credentials) are refused, and
+        ``expected(resource, sid)`` becomes [] except for ``accounts``.
+        """
+        self.org.refuse(account_sid)
+
     def _rewrite(self, obj: Any) -> Any:
         if self._url is None:
             return obj
@@ -350,7 +413,10 @@ class Sandbox:
         ``IncludeSubaccounts=false`` rows of the whole history; ``alerts`` are those
         of the queryable last 30 days; ``taskrouter_events`` are all events (an
         unfiltered request only returns the last 15 minutes); ``account_balance``
-        is the main account's balance object.
+        is the main account's balance object. Conversations resources hold the records
+        of every Conversation Service of the account (``/v1/Conversations`` serves only
+        the default one; see ``default_conversation_service``). Suspended, closed and
+        refused (``refuse_account``) accounts have no records but their ``accounts`` one.
         """
         return self._rewrite(self.org.expected(resource, account_sid))
 

@@ -9,15 +9,16 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from tap_twilio.sandbox import products
-from tap_twilio.sandbox.data import (
+from twilio_sandbox import curated, products
+from twilio_sandbox.data import (
+    RETENTION_DAYS,
     AccountCtx,
     Credentials,
     Generator,
     build_core,
     new_sid,
 )
-from tap_twilio.sandbox.formats import (
+from twilio_sandbox.formats import (
     DAY,
     day_start,
     iso,
@@ -27,14 +28,21 @@ from tap_twilio.sandbox.formats import (
     to_ts,
     ymd,
 )
-from tap_twilio.sandbox.registry import CHILDREN, REGISTRY
-from tap_twilio.sandbox.store import Row, Store
+from twilio_sandbox.registry import CHILDREN, REGISTRY
+from twilio_sandbox.store import Row, Store
 
 Builder = Callable[
     [Generator, AccountCtx, Any, int, dict[str, Any], dict[str, Any]], dict[str, Any]
 ]
 
 ALERT_QUERY_DAYS = 30
+#: Where Messages without date_sent / Calls without start_time sort in their list.
+UNDATED_ORDERS = ("first", "last")
+#: Message statuses reached once Twilio has sent it: ``update`` stamps a null date_sent.
+MESSAGE_SENT_STATUSES = ("sending", "sent", "delivered", "undelivered", "read")
+#: Call statuses of a call that started / ended: ``update`` stamps null start/end times.
+CALL_STARTED_STATUSES = ("ringing", "in-progress", "completed", "busy", "no-answer", "failed")
+CALL_ENDED_STATUSES = ("completed", "busy", "no-answer", "failed")
 
 
 def default_now() -> datetime:
@@ -45,7 +53,15 @@ def default_now() -> datetime:
 class Org:
     """Generated organisation state, shared by the HTTP server and the Python API."""
 
-    def __init__(self, seed: int = 0, scale: float = 1.0, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        scale: float = 1.0,
+        now: datetime | None = None,
+        subaccounts: int = 0,
+        undated_order: str = "first",
+        conversation_history: int = 0,
+    ) -> None:
         now = default_now() if now is None else now
         if now.tzinfo is None:
             now = now.replace(tzinfo=timezone.utc)
@@ -53,14 +69,43 @@ class Org:
         self.now_ts = to_ts(self.now)
         self.seed = seed
         self.scale = scale
-        self.gen = Generator(seed, self.now_ts, scale)
-        self.store = Store()
+        if subaccounts < 0:
+            raise ValueError("subaccounts must be >= 0")
+        self.gen = Generator(seed, self.now_ts, scale, subaccounts)
+        if undated_order not in UNDATED_ORDERS:
+            raise ValueError(f"undated_order must be one of {', '.join(UNDATED_ORDERS)}")
+        self.undated_order = undated_order
+        self.store = Store(undated_first=undated_order == "first")
         self.gen.store = self.store
+        #: Accounts still ``active`` in their record that refuse every request (20005).
+        self.refused: set[str] = set()
         build_core(self.gen, self.store)
         products.build_products(self.gen, self.store)
+        products.build_conversation_history(self.gen, self.store, conversation_history)
+        self._curated_built = False  # built on first use: see ensure_curated
+        self._ensure_tables()
         self._t0 = time.monotonic()
         self._offset = 0.0
         self._add_counter = 0
+
+    def _ensure_tables(self) -> None:
+        """Give every active account an (empty) table of each top-level list resource."""
+        tops = [
+            name
+            for name, spec in REGISTRY.items()
+            if not spec.parents
+            and spec.list_key is not None
+            and name != "accounts"
+            and not spec.lazy
+        ]
+        tables = self.store.tables
+        for ctx in self.gen.accounts.values():
+            if ctx.status != "active":
+                continue
+            scope = (ctx.sid,)
+            for name in tops:
+                if scope not in tables[name]:
+                    self.store.table(name, scope, create=True)
 
     # ------------------------------------------------------------------ basics
 
@@ -83,6 +128,17 @@ class Org:
         """Account context by SID."""
         return self.gen.accounts.get(sid)
 
+    def is_active(self, sid: str) -> bool:
+        """False for suspended/closed accounts and for accounts refused by ``refuse``."""
+        ctx = self.gen.accounts.get(sid)
+        return ctx is not None and ctx.status == "active" and sid not in self.refused
+
+    def refuse(self, sid: str) -> None:
+        """Make an account answer every request with 401/20005, its status unchanged."""
+        if sid not in self.gen.accounts:
+            raise KeyError(f"unknown account {sid!r}")
+        self.refused.add(sid)
+
     @property
     def account_sids(self) -> list[str]:
         """Main first, then subaccounts."""
@@ -96,28 +152,58 @@ class Org:
             by_sid = {r.ident: r.data for r in t.rows}
             return [copy.deepcopy(by_sid[sid]) for sid in self.account_sids if sid in by_sid]
 
+    def active_accounts(self) -> list[dict[str, Any]]:
+        """Account records whose ``status`` is active, main first."""
+        return [a for a in self.accounts() if a["status"] == "active"]
+
     # ------------------------------------------------------------------ expected
 
     def alert_floor(self) -> int:
-        """Oldest ``StartDate`` the Alerts list accepts (and its default)."""
-        return day_start(self.clock()) - ALERT_QUERY_DAYS * DAY
+        """Oldest ``StartDate`` the Alerts list accepts (and its default).
+
+        Exactly the sandbox clock - 30 days, to the second ("Queries for alerts older than
+        30 days are not supported", https://www.twilio.com/docs/usage/monitor-alert).
+        """
+        return self.clock() - ALERT_QUERY_DAYS * DAY
+
+    def retention_floor(self) -> int:
+        """Oldest date Messages, Media and Recordings can be queried for.
+
+        Exactly the sandbox clock - 400 days (https://www.twilio.com/docs/usage/api/usage-record ,
+        https://help.twilio.com/articles/360021353293).
+        """
+        return self.clock() - RETENTION_DAYS * DAY
+
+    def ensure_curated(self) -> None:
+        """Generate the curated and long-tail lists (twilio_sandbox.curated) once, when first
+        read: most clients of the sandbox never ask for them."""
+        with self.store.lock:
+            if not self._curated_built:
+                curated.build_curated(self.gen, self.store, REGISTRY)
+                self._curated_built = True
 
     def expected(self, resource: str, account_sid: str | None = None) -> list[dict[str, Any]]:
         """Records of ``resource`` a correct full extraction returns (see Sandbox.expected)."""
         if resource not in REGISTRY:
             raise KeyError(f"unknown resource {resource!r}")
+        if REGISTRY[resource].lazy:
+            self.ensure_curated()
         store = self.store
         with store.lock:
             if resource == "accounts":
                 t = store.table("accounts", ())
                 assert t is not None
                 rows = [r.data for r in t.rows if account_sid in (None, r.ident)]
+            elif account_sid is not None and not self.is_active(account_sid):
+                rows = []  # Twilio refuses every request for it (20005)
             elif resource == "taskrouter_task_queue_statistics":
                 rows = products.all_queue_statistics(self, account_sid)
             else:
                 rows = []
                 for scope, table in store.scopes(resource):
                     if account_sid is not None and scope[0] != account_sid:
+                        continue
+                    if scope[0] in self.refused:
                         continue
                     rows.extend(r.data for r in table.rows)
                 if resource == "alerts":
@@ -150,6 +236,11 @@ class Org:
         builder = BUILDERS.get(resource)
         if builder is None:
             raise ValueError(f"add() does not support {resource!r}")
+        if account_sid is None and resource in CONVERSATION_CHILDREN:
+            # Added into an existing conversation: its account (and service) are its own.
+            found = self.store.find("conversations", fields.get("conversation_sid"))
+            if found is not None:
+                account_sid = found[0][0]
         sid = account_sid or self.creds.account_sid
         ctx = self.account(sid)
         if ctx is None:
@@ -180,6 +271,7 @@ class Org:
             row = self.store.insert(resource, scope, record)
             for child in CHILDREN.get(resource, ()):
                 self.store.table(child, (*scope, row.ident), create=True)
+            products.after_add(self, resource, scope, record)
             return copy.deepcopy(record)
 
     def _apply(self, resource: str, record: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -203,11 +295,13 @@ class Org:
             record = copy.deepcopy(row.data)
             self._apply(resource, record, fields)
             now = self.clock()
+            _lifecycle_dates(resource, record, fields, rfc2822(now))
             if "date_updated" in record and "date_updated" not in fields:
                 record["date_updated"] = iso(now) if spec.iso_dates else rfc2822(now)
             if "as_of" in record and "as_of" not in fields:
                 record["as_of"] = iso_offset(now)
             self.store.replace(resource, scope, row, record)
+            products.after_update(self, resource, record)
             return copy.deepcopy(record)
 
     def find_row(self, resource: str, key: Any) -> Row | None:
@@ -215,6 +309,8 @@ class Org:
         found = self.store.find(resource, key)
         return None if found is None else found[1]
 
+
+CONVERSATION_CHILDREN = ("conversation_messages", "conversation_participants")
 
 #: Date fields set to the sandbox clock by ``add`` (unless given or null).
 NOW_FIELDS = (
@@ -227,6 +323,32 @@ NOW_FIELDS = (
     "task_queue_entered_date",
     "virtual_start_time",
 )
+
+
+def _lifecycle_dates(
+    resource: str, record: dict[str, Any], fields: dict[str, Any], now: str
+) -> None:
+    """Dates Twilio sets when a record moves on (unless ``fields`` sets them).
+
+    A queued message that is sent gets its date_sent; a queued call that rings gets its
+    start_time, one that ends its end_time. A message that fails before sending, a
+    canceled scheduled message and a call canceled while queued keep null dates
+    (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values ,
+    https://www.twilio.com/docs/voice/api/call-resource#call-status-values).
+    """
+    status = fields.get("status")
+    if status is None:
+        return
+    if resource == "messages" and status in MESSAGE_SENT_STATUSES:
+        if record.get("date_sent") is None and "date_sent" not in fields:
+            record["date_sent"] = now
+    elif resource == "calls":
+        for name, statuses in (
+            ("start_time", CALL_STARTED_STATUSES),
+            ("end_time", CALL_ENDED_STATUSES),
+        ):
+            if status in statuses and record.get(name) is None and name not in fields:
+                record[name] = now
 
 
 def _parse(value: str | None) -> int | None:
@@ -355,5 +477,9 @@ BUILDERS: dict[str, Builder] = {
     "available_phone_numbers_local": _number("local"),
     "available_phone_numbers_mobile": _number("mobile"),
     "available_phone_numbers_toll_free": _number("toll_free"),
+    "available_phone_numbers_national": _number("national"),
+    "available_phone_numbers_voip": _number("voip"),
+    "available_phone_numbers_shared_cost": _number("shared_cost"),
+    "available_phone_numbers_machine_to_machine": _number("machine_to_machine"),
     **products.BUILDERS,
 }

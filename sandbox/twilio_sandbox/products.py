@@ -14,7 +14,7 @@ import json
 import random
 from typing import TYPE_CHECKING, Any
 
-from tap_twilio.sandbox.data import (
+from twilio_sandbox.data import (
     ACCOUNT_LABELS,
     FIRST_NAMES,
     LAST_NAMES,
@@ -26,11 +26,11 @@ from tap_twilio.sandbox.data import (
     new_sid,
     us_number,
 )
-from tap_twilio.sandbox.formats import DAY, iso, parse_record_date
-from tap_twilio.sandbox.store import Store
+from twilio_sandbox.formats import DAY, iso, parse_record_date
+from twilio_sandbox.store import Store
 
 if TYPE_CHECKING:
-    from tap_twilio.sandbox.org import Org
+    from twilio_sandbox.org import Org
 
 CONV = "https://conversations.twilio.com/v1"
 STUDIO = "https://studio.twilio.com/v2"
@@ -42,7 +42,7 @@ TR = "https://taskrouter.twilio.com/v1"
 #: Per-account product counts.
 PRODUCT_PROFILES: dict[str, dict[str, int]] = {
     "main": {
-        "conversation_services": 2,
+        "conversation_services": 3,
         "conversations": 120,
         "conversation_users": 30,
         "studio_flows": 4,
@@ -60,7 +60,7 @@ PRODUCT_PROFILES: dict[str, dict[str, int]] = {
         "taskrouter_events": 300,
     },
     "sub_a": {
-        "conversation_services": 1,
+        "conversation_services": 3,
         "conversations": 20,
         "conversation_users": 8,
         "studio_flows": 1,
@@ -103,6 +103,28 @@ def _later(rng: random.Random, ts: int, hi: int, max_secs: int) -> int:
 
 
 # --------------------------------------------------------------------------- conversations
+#
+# Conversations live in Conversation Services; "/v1/Conversations and /v1/Users act on the
+# account's default Conversation Service"
+# (https://www.twilio.com/docs/conversations/api/service-conversation-resource ,
+# https://www.twilio.com/docs/conversations/api/service-resource). Every account with
+# conversations has several services; records of all services are stored in the same
+# per-account tables and carry ``chat_service_sid``; routes.py shows each path its service.
+# Records of the default service use the /v1/Conversations... URL form, the others the
+# /v1/Services/{ChatServiceSid}/... form (as in the spec's examples).
+
+SERVICE_NAMES = ("Default Conversations Service", "Support Chat 💬", "Sales — EMEA", "Bots 🤖")
+#: Conversation states (https://www.twilio.com/docs/conversations/api/conversation-resource);
+#: a closed conversation takes no new messages and cannot be reactivated
+#: (https://www.twilio.com/docs/conversations/states-timers).
+CONVERSATION_STATES = ("initializing", "inactive", "active", "closed")
+
+
+def conv_base(ctx: AccountCtx, service_sid: str) -> str:
+    """URL base of a service's records: /v1 for the default service, else /v1/Services/IS..."""
+    if service_sid and service_sid == ctx.conversation_service_sid:
+        return CONV
+    return f"{CONV}/Services/{service_sid}"
 
 
 def conversation_service(
@@ -114,7 +136,7 @@ def conversation_service(
     return {
         "account_sid": ctx.sid,
         "sid": sid,
-        "friendly_name": ("Default Conversations Service", "Support Chat 💬")[i % 2],
+        "friendly_name": SERVICE_NAMES[i % len(SERVICE_NAMES)],
         "date_created": iso(ts),
         "date_updated": iso(ts),
         "url": url,
@@ -134,12 +156,17 @@ def conversation_service(
 
 
 def conversation(
-    ctx: AccountCtx, rng: random.Random, ts: int, service_sid: str, attributes: str | None = None
+    ctx: AccountCtx,
+    rng: random.Random,
+    ts: int,
+    service_sid: str,
+    attributes: str | None = None,
+    state: str | None = None,
 ) -> dict[str, Any]:
     """A Conversation."""
     sid = new_sid(rng, "CH")
-    url = f"{CONV}/Conversations/{sid}"
-    state = rng.choice(("active", "active", "inactive", "closed"))
+    url = f"{conv_base(ctx, service_sid)}/Conversations/{sid}"
+    state = state or rng.choice(("active", "active", "inactive", "closed"))
     if attributes is None:
         attributes = rng.choice(
             (
@@ -190,6 +217,7 @@ def conversation_participant(
     conversation_sid: str,
     identity: str | None,
     role_sid: str,
+    service_sid: str = "",
 ) -> dict[str, Any]:
     """A Conversation Participant (chat identity or SMS binding)."""
     sid = new_sid(rng, "MB")
@@ -199,6 +227,7 @@ def conversation_participant(
         binding = {"type": "sms", "address": intl_number(rng), "proxy_address": proxy}
     return {
         "account_sid": ctx.sid,
+        "chat_service_sid": service_sid or None,
         "conversation_sid": conversation_sid,
         "sid": sid,
         "identity": identity,
@@ -207,7 +236,7 @@ def conversation_participant(
         "role_sid": role_sid,
         "date_created": iso(ts),
         "date_updated": iso(ts),
-        "url": f"{CONV}/Conversations/{conversation_sid}/Participants/{sid}",
+        "url": f"{conv_base(ctx, service_sid)}/Conversations/{conversation_sid}/Participants/{sid}",
         "last_read_message_index": None,
         "last_read_timestamp": None,
     }
@@ -222,10 +251,11 @@ def conversation_message(
     author: str,
     participant_sid: str | None,
     sms: bool,
+    service_sid: str = "",
 ) -> dict[str, Any]:
     """A Conversation Message (monotonic ``index`` per conversation)."""
     sid = new_sid(rng, "IM")
-    url = f"{CONV}/Conversations/{conversation_sid}/Messages/{sid}"
+    url = f"{conv_base(ctx, service_sid)}/Conversations/{conversation_sid}/Messages/{sid}"
     media = None
     if rng.random() < 0.08:
         media = [
@@ -239,6 +269,7 @@ def conversation_message(
         ]
     return {
         "account_sid": ctx.sid,
+        "chat_service_sid": service_sid or None,
         "conversation_sid": conversation_sid,
         "sid": sid,
         "index": index,
@@ -278,7 +309,7 @@ def conversation_user(
     """A Conversations User."""
     sid = new_sid(rng, "US")
     first, last = FIRST_NAMES[i % len(FIRST_NAMES)], rng.choice(LAST_NAMES)
-    url = f"{CONV}/Users/{sid}"
+    url = f"{conv_base(ctx, service_sid)}/Users/{sid}"
     return {
         "sid": sid,
         "account_sid": ctx.sid,
@@ -307,6 +338,8 @@ def user_conversation(
 ) -> dict[str, Any]:
     """A User Conversation (keyed by user_sid + conversation_sid)."""
     read = rng.randint(-1, last_index) if last_index >= 0 else -1
+    base = user["url"].rsplit("/Users/", 1)[0] if user.get("url") else CONV
+    conv_url = conv["url"]
     return {
         "account_sid": conv["account_sid"],
         "chat_service_sid": conv["chat_service_sid"],
@@ -324,12 +357,20 @@ def user_conversation(
         "created_by": rng.choice(("system", user["identity"])),
         "notification_level": "muted" if rng.random() < 0.1 else "default",
         "unique_name": conv["unique_name"],
-        "url": f"{CONV}/Users/{user['sid']}/Conversations/{conv['sid']}",
+        "url": f"{base}/Users/{user['sid']}/Conversations/{conv['sid']}",
         "links": {
-            "participant": f"{CONV}/Conversations/{conv['sid']}/Participants/{participant['sid']}",
-            "conversation": f"{CONV}/Conversations/{conv['sid']}",
+            "participant": f"{conv_url}/Participants/{participant['sid']}",
+            "conversation": conv_url,
         },
     }
+
+
+def _conversation_state(rng: random.Random, age: int) -> str:
+    """Old conversations are mostly closed, recent ones mostly active."""
+    r = rng.random()
+    if age > 30 * DAY:
+        return "closed" if r < 0.65 else "inactive" if r < 0.8 else "active"
+    return "active" if r < 0.6 else "inactive" if r < 0.8 else "closed"
 
 
 def _build_conversations(gen: Generator, store: Store, ctx: AccountCtx, p: dict[str, int]) -> None:
@@ -341,30 +382,40 @@ def _build_conversations(gen: Generator, store: Store, ctx: AccountCtx, p: dict[
         for i in range(p["conversation_services"])
     ]
     store.load("conversation_services", acct, services)
-    default_service = services[0]["sid"]
+    ids = [svc["sid"] for svc in services]
+    default_service = ctx.conversation_service_sid = ids[0]
+    others = ids[1:] or ids
     role_sid = new_sid(rng, "RL")
-    users = [
-        conversation_user(ctx, rng, _pick_time(rng, ctx.created, lo), default_service, role_sid, i)
-        for i in range(p["conversation_users"])
-    ]
+    users = []
+    by_service: dict[str, list[dict[str, Any]]] = {sid: [] for sid in ids}
+    for i in range(p["conversation_users"]):
+        svc = default_service if i % 2 == 0 else others[(i // 2) % len(others)]
+        user = conversation_user(ctx, rng, _pick_time(rng, ctx.created, lo), svc, role_sid, i)
+        users.append(user)
+        by_service[svc].append(user)
     store.load("conversation_users", acct, users)
     user_convs: dict[str, list[dict[str, Any]]] = {u["sid"]: [] for u in users}
     convs = []
     n = p["conversations"]
     for i, ts in enumerate(sorted(rng.randint(lo, hi) for _ in range(n))):
         attributes = INVALID_ATTRIBUTES if i == n // 2 else None
-        conv = conversation(ctx, rng, ts, default_service, attributes)
-        members = rng.sample(users, min(len(users), rng.randint(1, 3)))
+        svc = default_service if rng.random() < 0.5 else rng.choice(others)
+        if i < len(ids):  # every service holds conversations
+            svc = ids[i]
+        state = _conversation_state(rng, gen.now - ts)
+        conv = conversation(ctx, rng, ts, svc, attributes, state)
+        pool = by_service[svc]
+        members = rng.sample(pool, min(len(pool), rng.randint(1, 3)))
         parts = [
             conversation_participant(
-                ctx, rng, _later(rng, ts, hi, 600), conv["sid"], u["identity"], role_sid
+                ctx, rng, _later(rng, ts, hi, 600), conv["sid"], u["identity"], role_sid, svc
             )
             for u in members
         ]
-        if rng.random() < 0.5:
+        if rng.random() < 0.5 or not parts:
             parts.append(
                 conversation_participant(
-                    ctx, rng, _later(rng, ts, hi, 600), conv["sid"], None, role_sid
+                    ctx, rng, _later(rng, ts, hi, 600), conv["sid"], None, role_sid, svc
                 )
             )
         parts = parts[:4]
@@ -384,6 +435,7 @@ def _build_conversations(gen: Generator, store: Store, ctx: AccountCtx, p: dict[
                     author["identity"] or author["messaging_binding"]["address"],
                     author["sid"],
                     sms,
+                    svc,
                 )
             )
         if messages:
@@ -394,6 +446,9 @@ def _build_conversations(gen: Generator, store: Store, ctx: AccountCtx, p: dict[
                     part["last_read_message_index"] = read
                     part["last_read_timestamp"] = messages[read]["date_created"]
                     part["date_updated"] = messages[read]["date_created"]
+        if state == "closed":  # closed some time after its last activity
+            last = max(_iso_ts(conv["date_updated"]), *(_iso_ts(x["date_updated"]) for x in parts))
+            conv["date_updated"] = iso(_later(rng, last, hi, 2 * DAY))
         store.load("conversation_participants", (ctx.sid, conv["sid"]), parts)
         store.load("conversation_messages", (ctx.sid, conv["sid"]), messages)
         by_identity = {u["identity"]: u for u in members}
@@ -409,6 +464,80 @@ def _build_conversations(gen: Generator, store: Store, ctx: AccountCtx, p: dict[
         store.load(
             "conversation_user_conversations", (ctx.sid, user["sid"]), user_convs[user["sid"]]
         )
+
+
+def build_conversation_history(gen: Generator, store: Store, n: int) -> None:
+    """``n`` old closed conversations of the main account, spread over its services.
+
+    Each has 1-3 messages and 1-2 (SMS) participants; created 180 to 14 days ago and
+    closed within two days of their last message. A closed conversation takes no new
+    messages (https://www.twilio.com/docs/conversations/states-timers), so an
+    incremental run need not re-read them.
+    """
+    if n <= 0:
+        return
+    ctx = gen.main
+    services = _rows(gen, "conversation_services", (ctx.sid,))
+    if not services:
+        return
+    ids = [svc["sid"] for svc in services]
+    rng = gen.rng(ctx.label, "conversation-history")
+    role_sid = new_sid(rng, "RL")
+    lo, hi = gen.now - 180 * DAY, gen.now - 14 * DAY
+    proxy = ctx.numbers[0][0] if ctx.numbers else us_number(rng)
+    convs = []
+    for i in range(n):
+        svc = ids[i % len(ids)]
+        ts = rng.randint(lo, hi)
+        conv = conversation(ctx, rng, ts, svc, None, "closed")
+        base = f"{conv_base(ctx, svc)}/Conversations/{conv['sid']}"
+        parts = []
+        for _ in range(rng.randint(1, 2)):
+            psid = new_sid(rng, "MB")
+            parts.append(
+                {
+                    "account_sid": ctx.sid,
+                    "chat_service_sid": svc,
+                    "conversation_sid": conv["sid"],
+                    "sid": psid,
+                    "identity": None,
+                    "attributes": "{}",
+                    "messaging_binding": {
+                        "type": "sms",
+                        "address": intl_number(rng),
+                        "proxy_address": proxy,
+                    },
+                    "role_sid": role_sid,
+                    "date_created": iso(ts),
+                    "date_updated": iso(ts),
+                    "url": f"{base}/Participants/{psid}",
+                    "last_read_message_index": None,
+                    "last_read_timestamp": None,
+                }
+            )
+        messages = []
+        t = ts
+        for index in range(rng.randint(1, 3)):
+            t += rng.randint(5, 3600)
+            author = parts[index % len(parts)]
+            messages.append(
+                conversation_message(
+                    ctx,
+                    rng,
+                    t,
+                    conv["sid"],
+                    index,
+                    author["messaging_binding"]["address"],
+                    author["sid"],
+                    True,
+                    svc,
+                )
+            )
+        conv["date_updated"] = iso(t + rng.randint(600, 2 * DAY))
+        store.load("conversation_participants", (ctx.sid, conv["sid"]), parts)
+        store.load("conversation_messages", (ctx.sid, conv["sid"]), messages)
+        convs.append(conv)
+    store.load("conversations", (ctx.sid,), convs)
 
 
 # --------------------------------------------------------------------------- studio
@@ -1483,7 +1612,7 @@ def all_queue_statistics(org: Org, account_sid: str | None) -> list[dict[str, An
     start, end = default_stats_window(org.clock())
     out = []
     for scope, table in org.store.scopes("taskrouter_task_queues"):
-        if account_sid is not None and scope[0] != account_sid:
+        if (account_sid is not None and scope[0] != account_sid) or scope[0] in org.refused:
             continue
         for row in table.rows:
             stats = queue_statistics(org, (*scope, row.ident), start, end)
@@ -1498,7 +1627,9 @@ def all_queue_statistics(org: Org, account_sid: str | None) -> list[dict[str, An
 def build_products(gen: Generator, store: Store) -> None:
     """Generate every product's data for every account."""
     for ctx in gen.accounts.values():
-        p = PRODUCT_PROFILES[ctx.label]
+        p = PRODUCT_PROFILES.get(ctx.label)
+        if p is None:  # fleet (empty tables, see Org) or inactive (nothing served)
+            continue
         rng = gen.rng(ctx.label, "products")
         acct = (ctx.sid,)
         _build_conversations(gen, store, ctx, p)
@@ -1544,38 +1675,63 @@ def _next_index(gen: Generator, resource: str, scope: tuple[str, ...]) -> int:
 
 
 def _b_conv_service(gen, ctx, rng, ts, parents, fields):
-    return conversation_service(ctx, rng, ts)
+    n = len(_rows(gen, "conversation_services", (ctx.sid,)))
+    svc = conversation_service(ctx, rng, ts, n)
+    if not ctx.conversation_service_sid:
+        ctx.conversation_service_sid = svc["sid"]
+    return svc
+
+
+def _default_service(gen: Generator, ctx: AccountCtx, rng: random.Random) -> str:
+    return ctx.conversation_service_sid or new_sid(rng, "IS")
 
 
 def _b_conversation(gen, ctx, rng, ts, parents, fields):
-    svc = _first(gen, "conversation_services", (ctx.sid,))
-    return conversation(
-        ctx, rng, ts, fields.get("chat_service_sid") or (svc["sid"] if svc else new_sid(rng, "IS"))
-    )
+    svc = fields.get("chat_service_sid") or _default_service(gen, ctx, rng)
+    return conversation(ctx, rng, ts, svc, None, fields.get("state") or "active")
+
+
+def _conversation_of(gen: Generator, ctx: AccountCtx, conversation_sid: str) -> dict[str, Any]:
+    store: Store = gen.store  # type: ignore[assignment]
+    found = store.find("conversations", conversation_sid)
+    if found is None or found[0][0] != ctx.sid:
+        raise KeyError(f"no conversation {conversation_sid!r} in account {ctx.sid}")
+    return found[1].data
 
 
 def _b_conv_message(gen, ctx, rng, ts, parents, fields):
-    conv = parents["conversation_sid"]
-    index = _next_index(gen, "conversation_messages", (ctx.sid, conv))
-    part = _first(gen, "conversation_participants", (ctx.sid, conv))
+    conv_sid = parents["conversation_sid"]
+    conv = _conversation_of(gen, ctx, conv_sid)
+    if conv["state"] == "closed":
+        # A closed conversation takes no new messages and cannot be reactivated
+        # (https://www.twilio.com/docs/conversations/states-timers).
+        raise ValueError(f"conversation {conv_sid} is closed: it takes no new messages")
+    svc = conv["chat_service_sid"]
+    index = _next_index(gen, "conversation_messages", (ctx.sid, conv_sid))
+    part = _first(gen, "conversation_participants", (ctx.sid, conv_sid))
     author = (part["identity"] or "system") if part else "system"
     return conversation_message(
-        ctx, rng, ts, conv, index, author, part["sid"] if part else None, False
+        ctx, rng, ts, conv_sid, index, author, part["sid"] if part else None, False, svc
     )
 
 
 def _b_conv_participant(gen, ctx, rng, ts, parents, fields):
+    conv = _conversation_of(gen, ctx, parents["conversation_sid"])
     return conversation_participant(
-        ctx, rng, ts, parents["conversation_sid"], fields.get("identity"), new_sid(rng, "RL")
+        ctx,
+        rng,
+        ts,
+        parents["conversation_sid"],
+        fields.get("identity"),
+        new_sid(rng, "RL"),
+        conv["chat_service_sid"],
     )
 
 
 def _b_conv_user(gen, ctx, rng, ts, parents, fields):
-    svc = _first(gen, "conversation_services", (ctx.sid,))
+    svc = fields.get("chat_service_sid") or _default_service(gen, ctx, rng)
     n = len(_rows(gen, "conversation_users", (ctx.sid,)))
-    return conversation_user(
-        ctx, rng, ts, svc["sid"] if svc else new_sid(rng, "IS"), new_sid(rng, "RL"), n
-    )
+    return conversation_user(ctx, rng, ts, svc, new_sid(rng, "RL"), n)
 
 
 def _b_user_conv(gen, ctx, rng, ts, parents, fields):
@@ -1586,11 +1742,86 @@ def _b_user_conv(gen, ctx, rng, ts, parents, fields):
     convs = {c["sid"]: c for c in _rows(gen, "conversations", (ctx.sid,))}
     conv = convs.get(conv_sid) if conv_sid else None
     if conv is None:
-        conv = conversation(ctx, rng, ts, new_sid(rng, "IS"))
+        conv = conversation(ctx, rng, ts, user.get("chat_service_sid") or new_sid(rng, "IS"))
         if conv_sid:
             conv["sid"] = conv_sid
-    part = conversation_participant(ctx, rng, ts, conv["sid"], user["identity"], new_sid(rng, "RL"))
+    part = conversation_participant(
+        ctx, rng, ts, conv["sid"], user["identity"], new_sid(rng, "RL"), conv["chat_service_sid"]
+    )
     return user_conversation(user, conv, part, -1, rng)
+
+
+# --------------------------------------------------------------------------- add/update effects
+
+#: Conversation fields mirrored by its User Conversations.
+_USER_CONV_MIRROR = {
+    "friendly_name": "friendly_name",
+    "state": "conversation_state",
+    "timers": "timers",
+    "attributes": "attributes",
+    "date_updated": "date_updated",
+    "unique_name": "unique_name",
+}
+
+
+def _mirror_user_conversations(org: Org, conv: dict[str, Any], new_message: bool) -> None:
+    store = org.store
+    acct = conv["account_sid"]
+    users = store.table("conversation_users", (acct,))
+    for user in users.rows if users is not None else ():
+        found = store.find("conversation_user_conversations", (user.ident, conv["sid"]))
+        if found is None:
+            continue
+        scope, row = found
+        data = dict(row.data)
+        for src, dst in _USER_CONV_MIRROR.items():
+            data[dst] = conv[src]
+        if new_message:
+            data["unread_messages_count"] = int(data["unread_messages_count"] or 0) + 1
+        store.replace("conversation_user_conversations", scope, row, data)
+
+
+def after_add(org: Org, resource: str, scope: tuple[str, ...], record: dict[str, Any]) -> None:
+    """Side effects of ``Sandbox.add`` on related records."""
+    store = org.store
+    if resource == "conversation_messages":
+        found = store.find("conversations", record["conversation_sid"])
+        if found is None:
+            return
+        conv_scope, row = found
+        conv = dict(row.data)
+        conv["date_updated"] = record["date_created"]
+        if conv["state"] == "inactive":
+            # "The Conversation will automatically move from an inactive to active state
+            # when a new text or media message arrives."
+            # (https://www.twilio.com/docs/conversations/states-timers)
+            conv["state"] = "active"
+        store.replace("conversations", conv_scope, row, conv)
+        _mirror_user_conversations(org, conv, new_message=True)
+    elif resource == "conversation_participants" and record.get("identity"):
+        users = store.table("conversation_users", (scope[0],))
+        found = store.find("conversations", record["conversation_sid"])
+        if users is None or found is None:
+            return
+        conv = found[1].data
+        for user in users.rows:
+            u = user.data
+            if (
+                u["identity"] == record["identity"]
+                and u["chat_service_sid"] == conv["chat_service_sid"]
+            ):
+                rng = random.Random(f"user-conv:{u['sid']}:{conv['sid']}")
+                messages = store.table("conversation_messages", (scope[0], conv["sid"]))
+                last = len(messages) - 1 if messages is not None else -1
+                uc = user_conversation(u, conv, record, last, rng)
+                uc["created_by"] = "system"
+                store.insert("conversation_user_conversations", (scope[0], u["sid"]), uc)
+
+
+def after_update(org: Org, resource: str, record: dict[str, Any]) -> None:
+    """Side effects of ``Sandbox.update`` on related records."""
+    if resource == "conversations":
+        _mirror_user_conversations(org, record, new_message=False)
 
 
 def _b_flow(gen, ctx, rng, ts, parents, fields):

@@ -37,6 +37,9 @@ class ResourceSpec:
         sort_field: Field ordering the list (a date field or an int field).
         descending: Newest first.
         nulls_first: Records with a null sort field come first.
+        undated_switch: Where records with a null sort field go follows the sandbox's
+            ``undated_order`` switch instead of ``nulls_first`` (Twilio documents
+            nothing about it).
         max_page_size: Spec maximum of ``PageSize``.
         date_filters: 2010-style filters ``X``, ``X<``, ``X>``: base name -> field.
         range_filters: v1-style filters: param -> (field, op) with op ge/le/lt.
@@ -44,6 +47,9 @@ class ResourceSpec:
         token: ``sid`` (keyset ``PA<sid>`` tokens) or ``offset`` (opaque tokens).
         account_in_path: 2010 API (account from the path) vs products (account
             of the credentials).
+        service_path: Conversations: the per-service list path
+            (``/v1/Services/{chat_service_sid}/...``); ``path`` then serves only the
+            account's default Conversation Service.
     """
 
     name: str
@@ -57,12 +63,20 @@ class ResourceSpec:
     sort_field: str | None = "date_created"
     descending: bool = False
     nulls_first: bool = False
+    undated_switch: bool = False
     max_page_size: int = 1000
     date_filters: dict[str, str] = field(default_factory=dict)
     range_filters: dict[str, tuple[str, str]] = field(default_factory=dict)
     eq_filters: dict[str, str] = field(default_factory=dict)
     token: str = "sid"
     account_in_path: bool = True
+    service_path: str | None = None
+    #: Filters Twilio applies when the request does not send them (param -> value;
+    #: ``-4h``: four hours before the clock).
+    default_filters: dict[str, str] = field(default_factory=dict)
+    #: Served from ``twilio_sandbox.curated``: an account without records has no table
+    #: and its list is empty.
+    lazy: bool = False
 
     @property
     def iso_dates(self) -> bool:
@@ -161,12 +175,32 @@ SPECS: list[ResourceSpec] = [
         "available_phone_numbers",
         **_NUMBERS,
     ),
+    # Further number types offered by some countries' subresource_uris
+    # (https://www.twilio.com/docs/phone-numbers/api/availablephonenumber-resource).
+    *(
+        _api(
+            f"available_phone_numbers_{kind}",
+            f"/AvailablePhoneNumbers/{{country_code}}/{segment}.json",
+            "available_phone_numbers",
+            **_NUMBERS,
+        )
+        for kind, segment in (
+            ("national", "National"),
+            ("voip", "Voip"),
+            ("shared_cost", "SharedCost"),
+            ("machine_to_machine", "MachineToMachine"),
+        )
+    ),
     _api(
         "calls",
         "/Calls.json",
         "calls",
         date_fields=("date_created", "date_updated", "start_time", "end_time"),
+        # Newest first by start_time; a call canceled while queued never gets one
+        # (https://www.twilio.com/docs/voice/api/call-resource#call-status-values).
+        sort_field="start_time",
         descending=True,
+        undated_switch=True,
         date_filters={"StartTime": "start_time", "EndTime": "end_time"},
         eq_filters={
             "To": "to",
@@ -209,9 +243,13 @@ SPECS: list[ResourceSpec] = [
         "/Messages.json",
         "messages",
         date_fields=("date_created", "date_updated", "date_sent"),
+        # Newest first by date_sent; failed-before-sending, scheduled and canceled
+        # messages never get one
+        # (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values).
         sort_field="date_sent",
         descending=True,
         nulls_first=True,
+        undated_switch=True,
         date_filters={"DateSent": "date_sent"},
         eq_filters={"To": "to", "From": "from"},
     ),
@@ -291,6 +329,7 @@ SPECS: list[ResourceSpec] = [
         "conversations",
         "/v1/Conversations",
         "conversations",
+        service_path="/v1/Services/{chat_service_sid}/Conversations",
         max_page_size=100,
         range_filters={"StartDate": ("date_created", "ge"), "EndDate": ("date_created", "le")},
         eq_filters={"State": "state"},
@@ -300,6 +339,7 @@ SPECS: list[ResourceSpec] = [
         "conversations",
         "/v1/Conversations/{conversation_sid}/Messages",
         "messages",
+        service_path="/v1/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages",
         parents=(("conversation_sid", "conversation_sid"),),
         sort_field="index",
         max_page_size=100,
@@ -309,15 +349,24 @@ SPECS: list[ResourceSpec] = [
         "conversations",
         "/v1/Conversations/{conversation_sid}/Participants",
         "participants",
+        service_path="/v1/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants",
         parents=(("conversation_sid", "conversation_sid"),),
         max_page_size=100,
     ),
-    _prod("conversation_users", "conversations", "/v1/Users", "users", max_page_size=50),
+    _prod(
+        "conversation_users",
+        "conversations",
+        "/v1/Users",
+        "users",
+        max_page_size=50,
+        service_path="/v1/Services/{chat_service_sid}/Users",
+    ),
     _prod(
         "conversation_user_conversations",
         "conversations",
         "/v1/Users/{user_sid}/Conversations",
         "conversations",
+        service_path="/v1/Services/{chat_service_sid}/Users/{user_sid}/Conversations",
         parents=(("user_sid", "user_sid"),),
         id_fields=("user_sid", "conversation_sid"),
         token="offset",
@@ -498,6 +547,12 @@ SPECS: list[ResourceSpec] = [
         sort_field=None,
     ),
 ]
+
+# Every other published list: curated product data and spec-shaped records (issue 12).
+from twilio_sandbox import curated as _curated  # noqa: E402
+
+SPECS += _curated.resource_specs(SPECS)
+PRODUCTS = tuple(dict.fromkeys((*PRODUCTS, *(spec.product for spec in SPECS))))
 
 REGISTRY: dict[str, ResourceSpec] = {spec.name: spec for spec in SPECS}
 

@@ -2,28 +2,28 @@
 
 Used by the tap's tests, the README quick start, benchmarks and pipeline tests::
 
-    from tap_twilio.sandbox import Sandbox
+    from twilio_sandbox import Sandbox
 
     with Sandbox(seed=0) as sb:
         config = sb.tap_config()          # account_sid, auth_token, base_url
         messages = sb.expected("messages", sb.account_sid)
 
-Or from a shell: ``python -m tap_twilio.sandbox --port 8790 --write-config sandbox-config.json``.
+Or from a shell: ``python -m twilio_sandbox --port 8790 --write-config sandbox-config.json``.
 Only the Python standard library is used.
 """
 
 from __future__ import annotations
 
-from tap_twilio.sandbox.data import (
+from twilio_sandbox.data import (
     SANDBOX_ACCOUNT_SID,
     SANDBOX_API_KEY_SECRET,
     SANDBOX_API_KEY_SID,
     SANDBOX_AUTH_TOKEN,
     credentials_for,
 )
-from tap_twilio.sandbox.faults import FAULT_KINDS, Faults
-from tap_twilio.sandbox.registry import PRODUCTS, REGISTRY
-from tap_twilio.sandbox.server import RequestRecord, Sandbox
+from twilio_sandbox.faults import FAULT_KINDS, Faults
+from twilio_sandbox.registry import PRODUCTS, REGISTRY
+from twilio_sandbox.server import RequestRecord, Sandbox
 
 __all__ = [
     "FAULT_KINDS",

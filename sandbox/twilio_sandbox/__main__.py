@@ -1,4 +1,4 @@
-"""CLI: ``python -m tap_twilio.sandbox`` serves the sandbox until SIGINT/SIGTERM."""
+"""CLI: ``python -m twilio_sandbox`` serves the sandbox until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tap_twilio.sandbox.server import Sandbox
+from twilio_sandbox.server import Sandbox
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m tap_twilio.sandbox",
+        prog="python -m twilio_sandbox",
         description="Serve a deterministic synthetic Twilio organisation over HTTP.",
     )
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
@@ -27,6 +27,24 @@ def _parser() -> argparse.ArgumentParser:
         "--now",
         default=None,
         help="reference time of the data, ISO 8601 (default: now, truncated to the minute)",
+    )
+    p.add_argument(
+        "--subaccounts",
+        type=int,
+        default=0,
+        help="extra small subaccounts (a fleet; most empty) added to the organisation",
+    )
+    p.add_argument(
+        "--undated-order",
+        choices=("first", "last"),
+        default="first",
+        help="where messages without date_sent / calls without start_time sort (default first)",
+    )
+    p.add_argument(
+        "--conversation-history",
+        type=int,
+        default=0,
+        help="extra old closed conversations of the main account",
     )
     p.add_argument("--latency-ms", type=float, default=0.0, help="latency added per response")
     p.add_argument("--rate-429", type=float, default=0.0, help="share of requests answered 429")
@@ -49,7 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the sandbox until interrupted; returns the exit code."""
     args = _parser().parse_args(argv)
     now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else None
-    sandbox = Sandbox(seed=args.seed, scale=args.scale, now=now, latency=args.latency_ms / 1000)
+    sandbox = Sandbox(
+        seed=args.seed,
+        scale=args.scale,
+        now=now,
+        latency=args.latency_ms / 1000,
+        subaccounts=args.subaccounts,
+        undated_order=args.undated_order,
+        conversation_history=args.conversation_history,
+    )
     f = sandbox.faults
     f.rate_429, f.rate_5xx = args.rate_429, args.rate_5xx
     f.rate_drop, f.rate_truncate = args.rate_drop, args.rate_truncate

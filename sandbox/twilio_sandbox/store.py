@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tap_twilio.sandbox.formats import parse_record_date
-from tap_twilio.sandbox.registry import REGISTRY, ResourceSpec
+from twilio_sandbox.formats import parse_record_date
+from twilio_sandbox.registry import REGISTRY, ResourceSpec
 
 Scope = tuple[str, ...]
 Ident = Any  # a sid (str) or a tuple of key values
@@ -25,8 +25,12 @@ class Row:
     ts: dict[str, int | None]
 
 
-def make_row(spec: ResourceSpec, data: dict[str, Any]) -> Row:
-    """Build a Row for ``data`` (parses the spec's date fields, computes the sort key)."""
+def make_row(spec: ResourceSpec, data: dict[str, Any], undated_first: bool | None = None) -> Row:
+    """Build a Row for ``data`` (parses the spec's date fields, computes the sort key).
+
+    ``undated_first`` places records with a null sort field of ``undated_switch``
+    resources (default: ``spec.nulls_first``).
+    """
     ts = {f: parse_record_date(data.get(f)) for f in spec.date_fields}
     if len(spec.id_fields) == 1:
         ident: Ident = data.get(spec.id_fields[0])
@@ -38,7 +42,13 @@ def make_row(spec: ResourceSpec, data: dict[str, Any]) -> Row:
     else:
         value = ts[spec.sort_field] if spec.sort_field in ts else data.get(spec.sort_field)
         if value is None:
-            key = (0 if spec.nulls_first else 2, 0, sort_ident)
+            first = spec.nulls_first
+            if spec.undated_switch and undated_first is not None:
+                first = undated_first
+            # Among themselves, undated records of a newest-first list are newest created
+            # first.
+            created = ts.get("date_created") if spec.descending else None
+            key = (0 if first else 2, -created if created is not None else 0, sort_ident)
         else:
             key = (1, -value if spec.descending else value, sort_ident)
     return Row(data=data, ident=ident, key=key, ts=ts)
@@ -96,7 +106,10 @@ class Table:
 class Store:
     """All tables, by resource then scope; guarded by one re-entrant lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, undated_first: bool = True) -> None:
+        #: Records with a null sort field (Messages' date_sent, Calls' start_time) come
+        #: first (True) or last (False) of their list: Twilio does not document it.
+        self.undated_first = undated_first
         self.lock = threading.RLock()
         self.tables: dict[str, dict[Scope, Table]] = {name: {} for name in REGISTRY}
         # resource -> ident -> scope, for updates by key
@@ -116,7 +129,7 @@ class Store:
         spec = REGISTRY[resource]
         t = self.table(resource, scope, create=True)
         assert t is not None
-        rows = [make_row(spec, d) for d in records]
+        rows = [make_row(spec, d, self.undated_first) for d in records]
         t.load(rows)
         loc = self.locator[resource]
         for r in rows:
@@ -128,7 +141,7 @@ class Store:
         spec = REGISTRY[resource]
         t = self.table(resource, scope, create=True)
         assert t is not None
-        row = make_row(spec, data)
+        row = make_row(spec, data, self.undated_first)
         t.insert(row)
         self.locator[resource][row.ident] = scope
         return row

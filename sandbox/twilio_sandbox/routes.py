@@ -15,18 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from tap_twilio.sandbox import products
-from tap_twilio.sandbox.data import RETENTION_DAYS, USAGE_CATEGORIES, fmt_usage_price, segments
-from tap_twilio.sandbox.formats import (
+from twilio_sandbox import products
+from twilio_sandbox.data import RETENTION_DAYS, USAGE_CATEGORIES, fmt_usage_price, segments
+from twilio_sandbox.formats import (
     DAY,
     day_start,
+    iso,
     parse_filter_value,
     parse_usage_date,
     ymd,
 )
-from tap_twilio.sandbox.org import Org
-from tap_twilio.sandbox.registry import PRODUCTS, REGISTRY, SPECS, ResourceSpec
-from tap_twilio.sandbox.store import Row, Table
+from twilio_sandbox.org import Org
+from twilio_sandbox.registry import PRODUCTS, REGISTRY, SPECS, ResourceSpec
+from twilio_sandbox.store import Row, Table
 
 JSON_TYPE = "application/json; charset=utf-8"
 PAGING_PARAMS = ("PageSize", "Page", "PageToken")
@@ -107,6 +108,15 @@ def not_found(product: str, path: str) -> ApiError:
     return ApiError(404, 20404, f"The requested resource {shown} was not found")
 
 
+def account_not_active() -> ApiError:
+    """401/20005 "Account not active" (https://www.twilio.com/docs/api/errors/20005).
+
+    Answers every request for a suspended or closed account, or one refused by
+    ``Sandbox.refuse_account``.
+    """
+    return ApiError(401, 20005, "Account not active")
+
+
 def invalid(message: str, code: int = 20001) -> ApiError:
     """400 for a bad parameter."""
     return ApiError(400, code, message)
@@ -138,15 +148,24 @@ class Route:
 def _routes() -> dict[str, list[Route]]:
     routes: dict[str, list[Route]] = {p: [] for p in PRODUCTS}
     for spec in SPECS:
-        routes[spec.product].append(Route(spec.product, _compile(spec.path), "list", spec))
-        if spec.id_fields == ("sid",) and spec.envelope in ("flat", "meta"):
-            if spec.path.endswith(".json"):
-                fetch = spec.path[: -len(".json")] + "/{sid}.json"
+        for path in (spec.path, spec.service_path):
+            if path is None:
+                continue
+            route = Route(spec.product, _compile(path), "list", spec)
+            if spec.lazy:
+                # Lists such as IncomingPhoneNumbers/Local.json, before the fetch routes
+                # (IncomingPhoneNumbers/{sid}.json) that would take them.
+                routes[spec.product].insert(0, route)
             else:
-                fetch = spec.path + "/{sid}"
-            if spec.name == "accounts":
-                fetch = "/2010-04-01/Accounts/{account_sid}.json"
-            routes[spec.product].append(Route(spec.product, _compile(fetch), "fetch", spec))
+                routes[spec.product].append(route)
+            if spec.id_fields == ("sid",) and spec.envelope in ("flat", "meta"):
+                if path.endswith(".json"):
+                    fetch = path[: -len(".json")] + "/{sid}.json"
+                else:
+                    fetch = path + "/{sid}"
+                if spec.name == "accounts":
+                    fetch = "/2010-04-01/Accounts/{account_sid}.json"
+                routes[spec.product].append(Route(spec.product, _compile(fetch), "fetch", spec))
     routes["api"].insert(
         0,
         Route(
@@ -270,6 +289,9 @@ class Api:
             return error_response(err)
 
     def _dispatch(self, req: Request) -> Response:
+        if not self.org.is_active(req.principal.account_sid):
+            # An inactive account's own credentials are refused everywhere.
+            raise account_not_active()
         for route in ROUTES.get(req.product, ()):
             m = route.pattern.match(req.path)
             if m is None:
@@ -282,6 +304,8 @@ class Api:
             if req.method not in ("GET", "HEAD"):
                 raise ApiError(405, 20004, "Method not allowed")
             assert route.spec is not None
+            if route.spec.lazy:
+                self.org.ensure_curated()
             if route.kind == "fetch":
                 return self._fetch(req, route.spec, params)
             return self._list(req, route.spec, params)
@@ -297,6 +321,8 @@ class Api:
                 return req.principal.account_sid
             if self.org.account(sid) is None or not self._visible(req.principal, sid):
                 raise not_found(req.product, req.path)
+            if not self.org.is_active(sid):
+                raise account_not_active()
             return sid
         return req.principal.account_sid
 
@@ -306,6 +332,40 @@ class Api:
     def _scope(self, req: Request, spec: ResourceSpec, params: dict[str, str]) -> tuple[str, ...]:
         account = self._account(req, spec, params)
         return (account, *(params[p] for p in spec.parent_params))
+
+    def _service_filter(
+        self, req: Request, spec: ResourceSpec, params: dict[str, str], account: str
+    ) -> Callable[[Row], bool] | None:
+        """Conversations: the records of the Conversation Service the path addresses.
+
+        ``/v1/Conversations``, ``/v1/Users`` and their children act on the account's
+        default Conversation Service; ``/v1/Services/{ChatServiceSid}/...`` on that
+        service (https://www.twilio.com/docs/conversations/api/service-conversation-resource).
+        A conversation or user of another service is not found (404).
+        """
+        if spec.service_path is None:
+            return None
+        store = self.org.store
+        service = params.get("chat_service_sid")
+        if service is None:
+            ctx = self.org.account(account)
+            service = ctx.conversation_service_sid if ctx is not None else ""
+        else:
+            services = store.table("conversation_services", (account,))
+            if services is None or service not in services.by_id:
+                raise not_found(req.product, req.path)
+        if not spec.parents:
+            return lambda r: r.data.get("chat_service_sid") == service
+        param = spec.parent_params[0]
+        parent = "conversation_users" if param == "user_sid" else "conversations"
+        found = store.find(parent, params[param])
+        if (
+            found is None
+            or found[0][0] != account
+            or found[1].data.get("chat_service_sid") != service
+        ):
+            raise not_found(req.product, req.path)
+        return None
 
     # ------------------------------------------------------------------ paging params
 
@@ -350,7 +410,19 @@ class Api:
                 preds.append(self._range_pred(fname, rop, key, value))
             elif key in spec.eq_filters:
                 preds.append(_eq_pred(spec.eq_filters[key], value))
+        sent = {key for key, _ in req.query}
+        for key, value in spec.default_filters.items():
+            if key not in sent:
+                preds.extend(self._filters(_with_query(req, key, self._relative(value)), spec))
         return preds
+
+    def _relative(self, value: str) -> str:
+        """``-4h`` (Twilio's relative times) as a date-time before the sandbox clock."""
+        match = re.fullmatch(r"-(\d+)([mhd])", value)
+        if match is None:
+            return value
+        unit = {"m": 60, "h": 3600, "d": DAY}[match.group(2)]
+        return iso(self.org.clock() - int(match.group(1)) * unit)
 
     @staticmethod
     def _date_pred(fname: str, op: str, key: str, value: str) -> Callable[[Row], bool]:
@@ -407,12 +479,20 @@ class Api:
         scope = self._scope(req, spec, params)
         page_size, page, token = self._page_params(req, spec)
         preds = self._filters(req, spec)
+        with self.org.store.lock:
+            service_pred = self._service_filter(req, spec, params, scope[0])
+        if service_pred is not None:
+            preds.append(service_pred)
         q = dict(req.query)
         reverse = False  # table order already encodes the default ordering
         clock = self.org.clock()
-        if spec.name in ("messages", "recordings"):
+        if spec.name in ("messages", "message_media", "recordings"):
+            # Kept 400 days: a date filter reaching further back is refused; the floor is
+            # exactly clock - 400 days, to the second
+            # (https://www.twilio.com/docs/usage/api/usage-record ,
+            # https://help.twilio.com/articles/360021353293).
             low = self._lower_bound(req, spec)
-            floor = day_start(clock) - RETENTION_DAYS * DAY
+            floor = self.org.retention_floor()
             if low is not None and low < floor:
                 raise invalid(
                     f"Date range starting {ymd(low)} is outside of retention window of "
@@ -420,6 +500,10 @@ class Api:
                     20004,
                 )
         elif spec.name == "alerts":
+            # "Queries for alerts older than 30 days are not supported"
+            # (https://www.twilio.com/docs/usage/monitor-alert): the list serves exactly the
+            # alerts generated at or after clock - 30 days (to the second); an older
+            # StartDate is refused with 400 (Twilio's exact answer is not documented).
             floor = self.org.alert_floor()
             start = q.get("StartDate")
             if start is not None:
@@ -429,7 +513,7 @@ class Api:
                 if parsed[0] < floor:
                     raise invalid(
                         f"StartDate {start} is too old: queries for alerts older than 30 days "
-                        f"are not supported (earliest allowed: {ymd(floor)})"
+                        f"are not supported (earliest allowed: {iso(floor)})"
                     )
             else:
                 preds.append(lambda r: (v := r.ts["date_generated"]) is not None and v >= floor)
@@ -444,6 +528,8 @@ class Api:
             reverse = order == "desc"
         with self.org.store.lock:
             table = self.org.store.table(spec.name, scope)
+            if table is None and spec.lazy:
+                table = Table(sorted_=False)  # no such records in this account: empty
             if table is None:
                 raise not_found(req.product, req.path)
             rows = (
@@ -611,9 +697,10 @@ class Api:
             scope = self._scope(req, spec, params)
             sid = params["sid"]
         with self.org.store.lock:
+            service_pred = self._service_filter(req, spec, params, scope[0]) if scope else None
             table = self.org.store.table(spec.name, scope)
             row = table.by_id.get(sid) if table is not None else None
-            if row is None:
+            if row is None or (service_pred is not None and not service_pred(row)):
                 raise not_found(req.product, req.path)
             data = row.data
             return self._json(req, data)
@@ -729,6 +816,13 @@ class Api:
                 },
             }
         return self._json(req, body)
+
+
+def _with_query(req: Request, key: str, value: str) -> Request:
+    """The request with only one query parameter (a default filter Twilio applies)."""
+    return Request(
+        req.method, req.product, req.path, [(key, value)], [], req.principal, req.base_for
+    )
 
 
 def _eq_pred(fname: str, value: str) -> Callable[[Row], bool]:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from tap_twilio.sandbox.formats import (
+from twilio_sandbox.formats import (
     DAY,
     day_start,
     iso,
@@ -28,7 +28,7 @@ from tap_twilio.sandbox.formats import (
     rfc2822,
     ymd,
 )
-from tap_twilio.sandbox.store import Store
+from twilio_sandbox.store import Store
 
 API_VERSION = "2010-04-01"
 API = "https://api.twilio.com"
@@ -70,6 +70,11 @@ class Credentials:
     subaccounts: tuple[tuple[str, str], ...]  # (sid, auth token)
 
 
+def _account_credentials(seed: int, label: str) -> tuple[str, str]:
+    """(SID, auth token) of the subaccount labelled ``label``."""
+    return derive_sid(seed, "AC", label), _digest(seed, "token", label)[:32]
+
+
 def credentials_for(seed: int) -> Credentials:
     """Credentials of the organisation generated from ``seed``."""
     return Credentials(
@@ -77,10 +82,7 @@ def credentials_for(seed: int) -> Credentials:
         auth_token=_digest(seed, "token", "main")[:32],
         api_key_sid=derive_sid(seed, "SK", "main", "api-key"),
         api_key_secret=derive_secret(seed, "main", "api-key"),
-        subaccounts=tuple(
-            (derive_sid(seed, "AC", label), _digest(seed, "token", label)[:32])
-            for label in ("sub_a", "sub_b")
-        ),
+        subaccounts=tuple(_account_credentials(seed, label) for label in ("sub_a", "sub_b")),
     )
 
 
@@ -102,6 +104,12 @@ PROFILES: dict[str, dict[str, Any]] = {
         "window": (90, 0),
         "messages": 2290,
         "queued_messages": 10,
+        # records that never get a date (see _build_undated)
+        "failed_unsent_messages": 12,
+        "scheduled_messages": 5,
+        "canceled_messages": 6,
+        "canceled_calls": 6,
+        "queued_calls": 3,
         "calls": 1200,
         "conferences": 60,
         "recordings": 300,
@@ -124,6 +132,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "window": (90, 0),
         "messages": 590,
         "queued_messages": 10,
+        "failed_unsent_messages": 5,
+        "scheduled_messages": 3,
+        "canceled_messages": 3,
+        "canceled_calls": 3,
+        "queued_calls": 2,
         "calls": 300,
         "conferences": 15,
         "recordings": 75,
@@ -146,6 +159,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "window": (120, 60),  # OLD activity only: between 120 and 60 days ago
         "messages": 500,
         "queued_messages": 0,
+        "failed_unsent_messages": 4,
+        "scheduled_messages": 0,  # no activity now: nothing scheduled
+        "canceled_messages": 2,
+        "canceled_calls": 2,
+        "queued_calls": 0,
         "calls": 250,
         "conferences": 12,
         "recordings": 60,
@@ -165,6 +183,18 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 ACCOUNT_LABELS = ("main", "sub_a", "sub_b")
+#: Subaccounts that are not active: Twilio refuses every request for them with HTTP 401
+#: and error 20005 "Account not active" (https://www.twilio.com/docs/api/errors/20005);
+#: Account ``status`` is one of active|suspended|closed
+#: (https://www.twilio.com/docs/iam/api/account). label -> (status, friendly name, age days)
+INACTIVE_ACCOUNTS: dict[str, tuple[str, str, int]] = {
+    "sub_suspended": ("suspended", "Sub C — suspended (unpaid)", 150),
+    "sub_closed": ("closed", "Sub D — closed", 120),
+}
+#: Label prefix of the extra "fleet" subaccounts (``Sandbox(subaccounts=N)``).
+FLEET_PREFIX = "fleet-"
+#: Every FLEET_DATA_EVERY-th fleet subaccount holds a handful of messages and calls.
+FLEET_DATA_EVERY = 10
 USAGE_HISTORY_DAYS = 400
 RETENTION_DAYS = 400
 
@@ -321,12 +351,43 @@ USAGE_CATEGORIES: dict[str, tuple[str, str, str]] = {
     "totalprice": ("Total Price", "", "usd"),
 }
 #: country -> (name, {type: path segment})
+#: Each country record's ``subresource_uris`` offers the types sold there (AvailablePhoneNumber
+#: Country resource: https://www.twilio.com/docs/phone-numbers/api/availablephonenumber-resource).
 AVAILABLE_COUNTRIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "CA": ("Canada", ("local",)),
-    "GB": ("United Kingdom", ("local", "mobile", "toll_free")),
+    "GB": (
+        "United Kingdom",
+        ("local", "mobile", "toll_free", "national", "voip", "shared_cost"),
+    ),
+    "SE": ("Sweden", ("local", "mobile", "machine_to_machine")),
     "US": ("United States", ("local", "toll_free")),
 }
-NUMBER_TYPE_PATHS = {"local": "Local", "mobile": "Mobile", "toll_free": "TollFree"}
+NUMBER_TYPE_PATHS = {
+    "local": "Local",
+    "mobile": "Mobile",
+    "toll_free": "TollFree",
+    "national": "National",
+    "voip": "Voip",
+    "shared_cost": "SharedCost",
+    "machine_to_machine": "MachineToMachine",
+}
+#: E.164 prefixes of the numbers for sale outside North America: (country, type) -> prefix.
+NUMBER_PREFIXES = {
+    ("GB", "local"): "+4420",
+    ("GB", "mobile"): "+447",
+    ("GB", "toll_free"): "+44800",
+    ("GB", "national"): "+4433",
+    ("GB", "voip"): "+4456",
+    ("GB", "shared_cost"): "+44845",
+    ("SE", "local"): "+468",
+    ("SE", "mobile"): "+4670",
+    ("SE", "machine_to_machine"): "+46719",
+}
+#: Places of local numbers outside North America: (locality, region, latitude, longitude).
+LOCAL_PLACES = {
+    "GB": ("London", "GB-LND", 51.51, -0.13),
+    "SE": ("Stockholm", "SE-AB", 59.33, 18.07),
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -413,8 +474,10 @@ class AccountCtx:
     lo: int  # activity window start (epoch)
     hi: int  # activity window end (epoch)
     profile: dict[str, Any]
+    status: str = "active"  # active | suspended | closed
     numbers: list[tuple[str, str]] = field(default_factory=list)  # (phone number, PN sid)
     messaging_service_sid: str = ""
+    conversation_service_sid: str = ""  # the account's default Conversation Service
     call_pool: list[dict[str, Any]] = field(default_factory=list)
     recording_pool: list[dict[str, Any]] = field(default_factory=list)
     conference_pool: list[dict[str, Any]] = field(default_factory=list)
@@ -435,11 +498,16 @@ class AccountCtx:
         """True for the main (parent) account."""
         return self.label == "main"
 
+    @property
+    def is_fleet(self) -> bool:
+        """True for the extra small subaccounts of ``Sandbox(subaccounts=N)``."""
+        return self.label.startswith(FLEET_PREFIX)
+
 
 class Generator:
     """Builds every record. Also used by ``Sandbox.add`` for new records."""
 
-    def __init__(self, seed: int, now_ts: int, scale: float) -> None:
+    def __init__(self, seed: int, now_ts: int, scale: float, subaccounts: int = 0) -> None:
         self.seed = seed
         self.now = now_ts
         self.scale = scale
@@ -458,6 +526,24 @@ class Generator:
             hi = now_ts - hi_days * DAY - 60
             sid, token = tokens[label]
             self.accounts[sid] = AccountCtx(label, sid, token, created, lo, hi, profile)
+        # Inactive subaccounts (no data is ever served for them), then the fleet. Both are
+        # created after Sub A, so /Accounts.json (ordered by date_created) lists them after
+        # the original accounts.
+        for label, (status, name, age_days) in INACTIVE_ACCOUNTS.items():
+            sid, token = _account_credentials(seed, label)
+            created = now_ts - age_days * DAY + self.rng(label, "account").randint(0, 6 * 3600)
+            ctx = AccountCtx(
+                label, sid, token, created, created, created, {"friendly_name": name}, status
+            )
+            self.accounts[sid] = ctx
+        for i in range(subaccounts):
+            label = f"{FLEET_PREFIX}{i:05d}"
+            sid, token = _account_credentials(seed, label)
+            rng = self.rng(label, "account")
+            created = now_ts - rng.randint(30 * DAY, 110 * DAY)
+            profile = {"friendly_name": f"Fleet customer {i:05d}"}
+            lo = max(created, now_ts - 30 * DAY)
+            self.accounts[sid] = AccountCtx(label, sid, token, created, lo, now_ts - 60, profile)
 
     # ------------------------------------------------------------------ basics
 
@@ -496,7 +582,7 @@ class Generator:
             "friendly_name": ctx.profile["friendly_name"],
             "owner_account_sid": self.creds.account_sid,
             "sid": ctx.sid,
-            "status": "active",
+            "status": ctx.status,
             "subresource_uris": {
                 key: f"{ctx.base}/{seg}.json" for key, seg in ACCOUNT_SUBRESOURCES
             },
@@ -837,7 +923,15 @@ class Generator:
             price = None
         if status in ("queued", "accepted", "scheduled"):
             sent, price, updated = None, None, created
+        # Never sent, so never a date_sent: a message that failed before it was sent
+        # (``undated``) and a canceled scheduled message
+        # (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values ,
+        # https://www.twilio.com/docs/messaging/features/message-scheduling).
+        if status == "canceled" or (status == "failed" and kw.get("undated")):
+            sent, price = None, None
         mg = ctx.messaging_service_sid if (direction != "inbound" and rng.random() < 0.6) else None
+        if status in ("scheduled", "canceled"):  # scheduling needs a Messaging Service
+            mg = ctx.messaging_service_sid or new_sid(rng, "MG")
         prefix = "MM" if num_media else "SM"
         sid = kw.get("sid") or new_sid(rng, prefix)
         base = f"{ctx.base}/Messages/{sid}"
@@ -926,6 +1020,11 @@ class Generator:
         elif status in ("queued", "ringing"):
             start = None if status == "queued" else start
             end, duration, price = None, None, None
+        elif status == "canceled" and kw.get("undated"):
+            # Canceled while queued: never started, no start_time/end_time
+            # (https://www.twilio.com/docs/voice/api/call-resource#call-status-values).
+            start = end = None
+            duration, price = "0", None
         else:
             end = start + (30 if status == "no-answer" else rng.randint(1, 8))
             duration, price = "0", None
@@ -1276,23 +1375,14 @@ class Generator:
                 )
                 number = us_number(rng, place[0])
         else:
-            prefix = {"local": "+4420", "mobile": "+447", "toll_free": "+44800"}[kind]
+            prefix = NUMBER_PREFIXES[(code, kind)]
             digits = 13 - len(prefix) + 1
             number = prefix + "".join(str(rng.randint(0, 9)) for _ in range(digits))
-            place = (
-                (
-                    "",
-                    "London",
-                    None,
-                    "GB-LND" if kind == "local" else None,
-                    None,
-                    None,
-                    51.51,
-                    -0.13,
-                )
-                if kind == "local"
-                else (None, None, None, None, None, None)
-            )
+            if kind == "local":
+                locality, region, lat, lon = LOCAL_PLACES[code]
+                place = ("", locality, None, region, None, None, lat, lon)
+            else:
+                place = (None, None, None, None, None, None)
         has_place = len(place) == 8
         mobile = kind == "mobile"
         return {
@@ -1310,8 +1400,8 @@ class Generator:
             "address_requirements": "none" if code == "US" else rng.choice(("any", "local")),
             "beta": False,
             "capabilities": {
-                "voice": True,
-                "SMS": code != "GB" or mobile,
+                "voice": kind != "machine_to_machine",
+                "SMS": code not in ("GB", "SE") or mobile or kind == "machine_to_machine",
                 "MMS": code in ("US", "CA") and kind != "toll_free",
                 "fax": False,
             },
@@ -1338,7 +1428,53 @@ def build_core(gen: Generator, store: Store) -> None:
     accounts = [gen.account(ctx) for ctx in gen.accounts.values()]
     store.load("accounts", (), accounts)
     for ctx in gen.accounts.values():
-        _build_account(gen, store, ctx)
+        if ctx.status != "active":
+            continue  # Twilio refuses every request for it: no data to serve
+        if ctx.is_fleet:
+            _build_fleet_account(gen, store, ctx)
+        else:
+            _build_account(gen, store, ctx)
+
+
+def _build_fleet_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
+    """A small fleet subaccount: mostly empty; every 10th has a few messages and calls.
+
+    Empty tables of the other resources are created by ``Org`` (``ensure_tables``).
+    Available numbers are the same for every account: the main account's tables are
+    shared (no copy), which keeps ``Sandbox(subaccounts=2000)`` fast to build.
+    """
+    acct = (ctx.sid,)
+    main = gen.main
+    store.load(
+        "available_phone_number_countries", acct, [gen.country(ctx, c) for c in AVAILABLE_COUNTRIES]
+    )
+    for code, (_, types) in AVAILABLE_COUNTRIES.items():
+        for kind in types:
+            resource = f"available_phone_numbers_{kind}"
+            shared = store.table(resource, (main.sid, code))
+            if shared is not None:
+                store.tables[resource][(ctx.sid, code)] = shared
+    index = int(ctx.label[len(FLEET_PREFIX) :])
+    if index % FLEET_DATA_EVERY:
+        return
+    r = gen.rng(ctx.label, "ids")
+    ctx.messaging_service_sid = new_sid(r, "MG")
+    ctx.numbers = [(us_number(r), new_sid(r, "PN"))]
+    r = gen.rng(ctx.label, "calls")
+    calls = [gen.call(ctx, r, ts) for ts in sorted(_spread(r, r.randint(2, 5), ctx.lo, ctx.hi))]
+    undated = {"failed_unsent_messages": 1, "canceled_messages": 0, "canceled_calls": 1}
+    calls.extend(_undated_calls(gen, ctx, undated))
+    store.load("calls", acct, calls)
+    r = gen.rng(ctx.label, "messages")
+    messages = []
+    for ts in _spread(r, r.randint(3, 8), ctx.lo, ctx.hi):
+        num_media = 1 if r.random() < 0.2 else 0
+        m = gen.message(ctx, r, ts, num_media=num_media)
+        messages.append(m)
+        media = [gen.media(ctx, r, ts - 2, m["sid"]) for _ in range(num_media)]
+        store.load("message_media", (ctx.sid, m["sid"]), media)
+    messages.extend(_undated_messages(gen, store, ctx, undated))
+    store.load("messages", acct, messages)
 
 
 def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
@@ -1425,6 +1561,7 @@ def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
                 u[0] += 1
                 u[1] += minutes
                 u[2] += price
+    calls.extend(_undated_calls(gen, ctx, p))
     store.load("calls", acct, calls)
     completed_calls = [
         c for c in calls if c["status"] == "completed" and c["direction"] != "outbound-dial"
@@ -1455,6 +1592,7 @@ def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
         )
         messages.append(m)
         store.load("message_media", (ctx.sid, m["sid"]), [])
+    messages.extend(_undated_messages(gen, store, ctx, p))
     store.load("messages", acct, messages)
 
     # --- conferences + participants
@@ -1527,9 +1665,10 @@ def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
         a_lo, a_hi = gen.now - p["alert_days"] * DAY, gen.now - 60
     else:
         a_lo, a_hi = lo, hi
-    store.load(
-        "alerts", acct, [gen.alert(ctx, r, ts) for ts in _spread(r, p["alerts"], a_lo, a_hi)]
-    )
+    alert_times = _spread(r, p["alerts"], a_lo, a_hi)
+    if p["alert_days"]:
+        alert_times = _alert_edge(gen, gen.rng(ctx.label, "alert-edge"), alert_times)
+    store.load("alerts", acct, [gen.alert(ctx, r, ts) for ts in alert_times])
     r = gen.rng(ctx.label, "monitor_events")
     if p["monitor_event_days"]:
         e_lo, e_hi = gen.now - p["monitor_event_days"] * DAY, gen.now - 60
@@ -1540,6 +1679,97 @@ def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
         acct,
         [gen.monitor_event(ctx, r, ts) for ts in _spread(r, p["monitor_events"], e_lo, e_hi)],
     )
+
+
+ALERT_DAYS = 30  # "Queries for alerts older than 30 days are not supported"
+ALERT_EDGE_GAP = 3600
+
+
+def _alert_edge(gen: Generator, r: random.Random, times: list[int]) -> list[int]:
+    """Alerts at the 30-day edge (https://www.twilio.com/docs/usage/monitor-alert).
+
+    * No alert within an hour after ``now - 30 days``: the floor moves with the clock, so a
+      test running for less than an hour never sees an alert leave the window mid-test.
+    * A few alerts between that hour and the midnight after ``now - 30 days``: still
+      queryable, but missed by a tap that floors at midnight of 29 days ago.
+    """
+    floor = gen.now - ALERT_DAYS * DAY
+    out = [ts + ALERT_EDGE_GAP if floor <= ts < floor + ALERT_EDGE_GAP else ts for ts in times]
+    midnight = day_start(floor) + DAY
+    lo = floor + ALERT_EDGE_GAP
+    if midnight - lo > 600:
+        out.extend(r.randint(lo, midnight - 300) for _ in range(3))
+    return out
+
+
+def _undated_messages(
+    gen: Generator, store: Store, ctx: AccountCtx, p: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Messages that never get a ``date_sent`` (so no DateSent filter ever matches them).
+
+    * ``failed`` before being sent (unsubscribed recipient, filtered, queue overflow):
+      error_code set, price null, sometimes with media;
+    * ``scheduled`` (only for accounts active now): sent later, date_sent null until then;
+    * ``canceled``: scheduled messages canceled before their send time.
+
+    https://www.twilio.com/docs/messaging/api/message-resource#message-status-values ,
+    https://www.twilio.com/docs/messaging/features/message-scheduling
+    """
+    r = gen.rng(ctx.label, "undated-messages")
+    out = []
+    live = ctx.hi >= gen.now - 3600
+    for _ in range(p.get("failed_unsent_messages", 0)):
+        ts = r.randint(ctx.lo, ctx.hi)
+        num_media = r.randint(1, 2) if r.random() < 0.3 else 0
+        m = gen.message(
+            ctx, r, ts, direction="outbound-api", status="failed", num_media=num_media, undated=True
+        )
+        m["error_code"], m["error_message"] = r.choice(
+            (
+                (30007, "Message filtered"),
+                (21610, "Attempt to send to unsubscribed recipient"),
+                *MESSAGE_ERRORS_FAILED,
+            )
+        )
+        store.load(
+            "message_media",
+            (ctx.sid, m["sid"]),
+            [gen.media(ctx, r, ts - 1, m["sid"]) for _ in range(num_media)],
+        )
+        out.append(m)
+    for _ in range(p.get("scheduled_messages", 0) if live else 0):
+        ts = gen.now - r.randint(60, 2 * DAY)
+        m = gen.message(ctx, r, ts, direction="outbound-api", status="scheduled")
+        store.load("message_media", (ctx.sid, m["sid"]), [])
+        out.append(m)
+    for _ in range(p.get("canceled_messages", 0)):
+        ts = r.randint(ctx.lo, ctx.hi - 120)
+        m = gen.message(ctx, r, ts, direction="outbound-api", status="canceled")
+        m["date_updated"] = rfc2822(min(ctx.hi, ts + r.randint(60, DAY)))  # canceled later
+        store.load("message_media", (ctx.sid, m["sid"]), [])
+        out.append(m)
+    return out
+
+
+def _undated_calls(gen: Generator, ctx: AccountCtx, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """Calls without ``start_time``: canceled while queued, and a few still ``queued``.
+
+    Only accounts active now have queued calls
+    (https://www.twilio.com/docs/voice/api/call-resource#call-status-values).
+    """
+    r = gen.rng(ctx.label, "undated-calls")
+    out = []
+    for _ in range(p.get("canceled_calls", 0)):
+        ts = r.randint(ctx.lo, ctx.hi - 120)
+        c = gen.call(ctx, r, ts, direction="outbound-api", status="canceled", undated=True)
+        c["date_updated"] = rfc2822(min(ctx.hi, ts + r.randint(1, 120)))
+        out.append(c)
+    if ctx.hi >= gen.now - 3600:
+        out.extend(
+            gen.call(ctx, r, gen.now - r.randint(5, 600), direction="outbound-api", status="queued")
+            for _ in range(p.get("queued_calls", 0))
+        )
+    return out
 
 
 def _ts_of(value: str) -> int:
