@@ -35,27 +35,41 @@ def settings_table() -> str:
 
 
 def streams_table() -> str:
-    """One row per stream: name, product, key, replication, filter, parent."""
+    """One row per stream: name, product, key, replication, what is read, parent, default."""
     from tap_twilio.streams import STREAMS
 
     rows = [
-        "| Stream | Product | Primary key | Replication | Server-side filter | Parent |",
-        "|:-------|:--------|:------------|:------------|:-------------------|:-------|",
+        "| Stream | Product | Primary key | Replication | Read each incremental run | Parent "
+        "| Selected by default |",
+        "|:-------|:--------|:------------|:------------|:--------------------------|:-------"
+        "|:--------------------|",
     ]
     for cls in STREAMS:
         key = ", ".join(cls.primary_keys or ())
         rk = cls.replication_key if isinstance(cls.replication_key, str) else None
         if rk:
             replication = f"INCREMENTAL (`{rk}`)"
-            params = [p for p in (cls.start_param, cls.end_param) if p]
             lower = f"`{cls.start_param}=`" if cls.start_param else ""
             upper = f" + `{cls.end_param}=`" if cls.end_param else ""
-            filt = lower + upper if params else "—"
+            filt = lower + upper if cls.start_param else "—"
+            if cls.full_scan:
+                filt = f"whole list (with `{cls.full_scan_setting}: false`: {filt})"
+            for params in cls.open_params:
+                filt += " + " + ", ".join(f"`{k}={v}`" for k, v in params.items())
+            if cls.open_values:
+                filt += f"; by SID: open at the last run (`{cls.open_field}`)"
         else:
             replication = "FULL_TABLE"
-            filt = "—"
+            parent_type = cls.parent_stream_type
+            filt = "whole list"
+            if parent_type is not None and parent_type.name != "accounts":
+                filt += f" for each `{parent_type.name}` record emitted"
         parent = cls.parent_stream_type.name if cls.parent_stream_type else "—"
-        rows.append(f"| `{cls.name}` | {cls.product} | {key} | {replication} | {filt} | {parent} |")
+        selected = "yes" if cls.selected_by_default else "no"
+        rows.append(
+            f"| `{cls.name}` | {cls.product} | {key} | {replication} | {filt} | {parent} "
+            f"| {selected} |"
+        )
     return "\n".join(rows)
 
 

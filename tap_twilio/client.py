@@ -14,7 +14,6 @@ import base64
 import datetime as dt
 import json
 import os
-import random
 import re
 import sys
 import typing as t
@@ -40,6 +39,7 @@ from singer_sdk.streams import RESTStream
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from tap_twilio import schemas
+from tap_twilio.changes import FETCH, LIST_KEY, SID_KEY, ReadPlan
 from tap_twilio.fetcher import Fetcher, Job
 
 if sys.version_info >= (3, 12):
@@ -71,6 +71,13 @@ class TwilioAPIError(FatalAPIError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else type(self).__name__
+
+
+class AccountRefusedError(TwilioAPIError):
+    """Twilio refused an account (HTTP 401: e.g. 20005 "Account not active").
+
+    For a subaccount the account is skipped; for the configured account it ends the run.
+    """
 
 
 def rfc2822_to_iso(value: str) -> str:
@@ -121,10 +128,14 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def _days_ago(days: int) -> dt.datetime:
-    """Midnight UTC ``days`` days before today."""
-    today = utc_now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - dt.timedelta(days=days)
+#: How far inside Twilio's retention limit the oldest window bound stays: a request takes
+#: a moment to reach Twilio, and a bound past the limit is refused (error 20004).
+RETENTION_MARGIN = dt.timedelta(minutes=5)
+
+
+def retention_floor(days: int) -> dt.datetime:
+    """The oldest moment Twilio still serves for a list it keeps ``days`` days of."""
+    return (utc_now() - dt.timedelta(days=days) + RETENTION_MARGIN).replace(microsecond=0)
 
 
 class TwilioAuth(requests.auth.AuthBase):
@@ -190,7 +201,7 @@ class TwilioStream(RESTStream[ParseResult]):
     #: Query parameter that sends the upper bound (now), if the endpoint needs one.
     end_param: t.ClassVar[str | None] = None
     #: How window bounds are written: ``date`` (YYYY-MM-DD) or ``datetime`` (ISO, Z).
-    filter_format: t.ClassVar[str] = "date"
+    filter_format: t.ClassVar[str] = "datetime"
     #: Twilio keeps this many days of data for the list (None: no limit).
     retention_days: t.ClassVar[int | None] = None
     #: Always send a window, even on a first sync without ``start_date``.
@@ -207,6 +218,21 @@ class TwilioStream(RESTStream[ParseResult]):
     empty_on_404: t.ClassVar[bool] = False
     #: Extra query parameters sent on the first page.
     extra_params: t.ClassVar[dict[str, str]] = {}
+    #: Read the unfiltered list instead of the date window, for records the window cannot
+    #: show (a date that is never set): see ``tap_twilio.changes``.
+    full_scan: t.ClassVar[bool] = False
+    #: Setting that turns ``full_scan`` off (the date window is read instead).
+    full_scan_setting: t.ClassVar[str | None] = None
+    #: Lists of the records that are still open, read (all emitted) on incremental runs.
+    open_params: t.ClassVar[tuple[dict[str, str], ...]] = ()
+    #: A record whose ``open_field`` is one of ``open_values`` can still change: its SID is
+    #: kept in the partition's state and it is read again until it is final.
+    open_field: t.ClassVar[str] = "status"
+    open_values: t.ClassVar[frozenset[str]] = frozenset()
+    #: Days after its replication value that a dated record stops being followed.
+    open_days: t.ClassVar[int | None] = None
+    #: Field that dates a record without a replication value (placing it in the window).
+    created_field: t.ClassVar[str] = "date_created"
 
     schema: t.ClassVar[StreamSchema] = StreamSchema(SCHEMAS_DIR)
     is_sorted = False
@@ -247,27 +273,35 @@ class TwilioStream(RESTStream[ParseResult]):
         return self._wait_times()
 
     def _wait_times(self) -> Generator[float, t.Any, None]:
-        """Wait ``Retry-After`` when Twilio sends it, else back off exponentially with jitter."""
-        attempt = 0
+        """How long a request waits before it is retried.
+
+        ``Retry-After`` when Twilio sends it (this request waits, the others go on). A 429
+        without it means too many requests in flight (Twilio error 20429): the fetcher
+        has already lowered the number allowed, so the request waits about one response
+        time, not seconds. Anything else (5xx, timeouts, dropped connections) backs off
+        exponentially with jitter.
+        """
+        from tap_twilio import retry  # the one backoff rule, shared with the actions
+
+        attempt = throttled = 0
         exc = yield 0.0
         while True:
             response = getattr(exc, "response", None)
-            retry_after = response.headers.get("Retry-After") if response is not None else None
-            try:
-                wait = float(retry_after) if retry_after is not None else None
-            except ValueError:
-                wait = None
-            if wait is None:
-                ceiling = min(60.0, 2.0 * 2**attempt)
-                wait = ceiling / 2 + random.uniform(0, ceiling / 2)
-            attempt += 1
+            wait = retry.retry_after(response)
+            if wait is None and response is not None and response.status_code == 429:
+                wait = self.fetcher.retry_pause(throttled)
+                throttled += 1
+            elif wait is None:
+                wait = retry.exponential(attempt)
+                attempt += 1
             exc = yield wait
 
     @override
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
+        self.fetcher.sleeping()  # this worker waits: another may take its place
         self.logger.warning(
-            "Retrying %s in %.1f s (attempt %d): %s",
+            "Retrying %s in %.2f s (attempt %d): %s",
             self.name,
             details.get("wait", 0.0),
             details.get("tries", 0),
@@ -292,12 +326,29 @@ class TwilioStream(RESTStream[ParseResult]):
     ) -> dict[str, t.Any]:
         if next_page_token is not None:
             return {}
+        which = (context or {}).get(LIST_KEY)
+        if which == FETCH:
+            return {}
         params: dict[str, t.Any] = {}
         if self.list_key:
             params["PageSize"] = self.page_size
         params.update(self.extra_params)
-        params.update(self.window_params(context))
+        if which is None:
+            if not self.scanning:
+                params.update(self.window_params(context))
+        else:
+            params.update(self.open_params[int(which.partition(":")[2])])
         return params
+
+    @override
+    def get_url(self, context: Context | None) -> str:
+        url = super().get_url(context)
+        sid = (context or {}).get(SID_KEY)
+        if sid is None:
+            return url
+        if url.endswith(".json"):
+            return f"{url[:-5]}/{sid}.json"
+        return f"{url}/{sid}"
 
     @override
     def get_http_request(self, *, page: PageContext[ParseResult]) -> HTTPRequest:
@@ -472,17 +523,57 @@ class TwilioStream(RESTStream[ParseResult]):
 
     @override
     def request_records(self, context: Context | None) -> Iterable[dict]:
+        if not self._follows_changes:
+            yield from self._read_list(context, context)
+            return
+        plan = ReadPlan(self, context)
+        for list_context in plan.lists[1:]:
+            self.fetcher.submit(self, list_context, ())
+        for list_context in plan.lists:
+            for row in self._read_list(list_context, context, plan.keep):
+                plan.emitted(row)
+                yield row
+        for list_context in plan.refetch():
+            self.fetcher.submit(self, list_context, ())
+        for list_context in plan.refetch():
+            for row in self._read_list(list_context, context, plan.keep):
+                plan.emitted(row)
+                yield row
+        plan.save()
+
+    def _read_list(
+        self,
+        list_context: Context | None,
+        context: Context | None,
+        keep: t.Callable[[dict, Context | None], bool] | None = None,
+    ) -> Iterable[dict]:
+        """The records of one list (read ahead by the fetcher), shaped and filtered."""
         fetcher = self.fetcher
-        for job, response in fetcher.pages(self, context, ()):
+        for job, response in fetcher.pages(self, list_context, ()):
             self._page_time = utc_now()  # when this page was extracted: its records' time
             rows = []
             for raw in self.parse_response(response):
                 row = self.shape_record(raw, context)
-                if row is not None:
+                if row is not None and (keep is None or keep(row, list_context)):
                     rows.append(row)
             if fetcher.parallel and self.child_streams:
                 self._read_ahead_children(job, rows, context)
             yield from rows
+
+    @cached_property
+    def _follows_changes(self) -> bool:
+        """Whether this stream reads more than its window: sweeps, open lists, open records."""
+        return self.replication_key is not None and bool(
+            self.full_scan or self.open_params or self.open_values
+        )
+
+    @cached_property
+    def scanning(self) -> bool:
+        """Whether the unfiltered list is read instead of the window (a setting may say no)."""
+        if not self.full_scan:
+            return False
+        setting = self.full_scan_setting
+        return not setting or bool(self.config.get(setting, True))
 
     def _read_ahead_children(self, job: Job, rows: list[dict], context: Context | None) -> None:
         """Queue the child lists these parent records imply, in the order the SDK reads them."""
@@ -506,7 +597,25 @@ class TwilioStream(RESTStream[ParseResult]):
 
     def wants(self, context: Context | None) -> bool:
         """Whether this list is read at all for a context (no request when it is not)."""
-        return True
+        return (context or {}).get("account_sid") not in refused_accounts(self._tap)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        """The SDK's records; a subaccount that Twilio refuses is skipped with one warning."""
+        account = (context or {}).get("account_sid")
+        refused = refused_accounts(self._tap)
+        if account in refused:
+            return
+        try:
+            yield from super().get_records(context)
+        except AccountRefusedError as exc:
+            if account is None or account == self.config["account_sid"]:
+                raise
+            if account not in refused:
+                refused.add(account)
+                self.logger.warning(
+                    "Skipping subaccount %s for the rest of this run: %s", account, exc
+                )
 
     def first_request(self, context: Context | None) -> requests.PreparedRequest | None:
         """The request for a list's first page (built where state may be read)."""
@@ -551,15 +660,15 @@ class TwilioStream(RESTStream[ParseResult]):
         start = self._unclamped_start(context)
         first_days = self.default_window_days or self.retention_days
         if start is None and self.window_required and first_days:
-            start = _days_ago(first_days - 1)
+            start = retention_floor(first_days)
         if self.retention_days is not None:
-            floor = _days_ago(self.retention_days - 1)
+            floor = retention_floor(self.retention_days)
             if start is not None and start < floor:
                 self.logger.info(
                     "%s: Twilio keeps %d days of this data; reading from %s instead of %s%s.",
                     self.name,
                     self.retention_days,
-                    floor.date().isoformat(),
+                    self.format_bound(floor),
                     start.isoformat(),
                     self._context_label(context),
                 )
@@ -622,6 +731,13 @@ class TwilioStream(RESTStream[ParseResult]):
     @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
+        if status == 404 and is_single_fetch(response):
+            self.logger.info(
+                "%s: %s no longer exists (404), so it is not read again.",
+                self.name,
+                urlparse(response.request.url).path,
+            )
+            return
         if status == 404 and self.empty_on_404:
             self.logger.info(
                 "%s: nothing at %s (404), treated as no records.",
@@ -635,6 +751,8 @@ class TwilioStream(RESTStream[ParseResult]):
         if status >= 500:
             raise RetriableAPIError(self._error_line(response), response)
         self.fetcher.succeeded()
+        if status == 401:
+            raise AccountRefusedError(self._error_line(response), response)
         if status >= 400:
             raise TwilioAPIError(self._error_line(response), response)
         try:
@@ -643,7 +761,10 @@ class TwilioStream(RESTStream[ParseResult]):
             # A truncated or garbled page: ask again.
             msg = f"{self._where(response)} answered HTTP {status} with a body that is not JSON"
             raise RetriableAPIError(msg, response) from exc
-        if not isinstance(body, dict) or (self.list_key and self.list_key not in body):
+        single = is_single_fetch(response)
+        if not isinstance(body, dict) or (
+            self.list_key and not single and self.list_key not in body
+        ):
             shown = sorted(body)[:8] if isinstance(body, dict) else type(body).__name__
             msg = (
                 f"{self._where(response)} answered without the '{self.list_key}' list "
@@ -656,8 +777,8 @@ class TwilioStream(RESTStream[ParseResult]):
         if response.status_code == 404:
             return []
         body = response_body(response)
-        if self.list_key is None:
-            return [body]
+        if self.list_key is None or self.list_key not in body:
+            return [body]  # the body is one record (a list without a key, or a fetch by SID)
         return body[self.list_key] or []
 
     def shape_record(self, row: dict, context: Context | None) -> dict | None:
@@ -718,6 +839,14 @@ class TwilioStream(RESTStream[ParseResult]):
 
     def _error_line(self, response: requests.Response) -> str:
         return error_line(response, self.product)
+
+
+_SID_SEGMENT = re.compile(r"/[A-Z]{2}[0-9a-f]{32}(\.json)?$")
+
+
+def is_single_fetch(response: requests.Response) -> bool:
+    """Whether a response answers a fetch of one record by SID (the path ends in a SID)."""
+    return bool(_SID_SEGMENT.search(urlparse(response.request.url).path))
 
 
 def read_whole_body(response: requests.Response) -> None:
@@ -891,7 +1020,6 @@ class ProductStream(TwilioStream):
     use (403, or 404 on the product's first list) is skipped with one warning.
     """
 
-    filter_format = "datetime"
     #: The first list of a product (its 404 means "no such product for this account").
     product_root: t.ClassVar[bool] = False
 
@@ -924,6 +1052,8 @@ class ProductStream(TwilioStream):
 
     @override
     def wants(self, context: Context | None) -> bool:
+        if not super().wants(context):
+            return False
         account = (context or {}).get("account_sid")
         skipped = self._tap.__dict__.get("_skipped_products", set())
         if (self.product, account) in skipped:
@@ -950,6 +1080,11 @@ class ProductStream(TwilioStream):
     def child(self, context: Context | None, **keys: str) -> dict:
         """A child context: the account plus the parent's SIDs."""
         return {"account_sid": (context or {}).get("account_sid"), **keys}
+
+
+def refused_accounts(tap: t.Any) -> set[str]:
+    """Subaccounts Twilio refused in this run (their remaining lists are not read)."""
+    return tap.__dict__.setdefault("_refused_accounts", set())
 
 
 def remember_account_token(tap: t.Any, sid: str, token: str | None) -> None:

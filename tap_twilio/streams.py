@@ -59,13 +59,25 @@ class AccountsStream(CoreStream):
         return super().shape_record(row, context)
 
     def _wanted(self, sid: str) -> bool:
-        """Whether the config selects this account (all, main only, or a list)."""
+        """Whether the config selects this account (all, main only, a list, or a shard).
+
+        ``account_shard: "i/N"`` keeps the subaccounts whose SID's SHA-256 (first 8 bytes,
+        big-endian) is i - 1 modulo N; the main account belongs to shard 1 only.
+        """
+        import hashlib
+
         listed = self.config.get("account_sids")
         if listed:
             return sid in listed
+        main = sid == self.config["account_sid"]
+        shard = self.config.get("account_shard")
+        index, count = (int(n) for n in str(shard).split("/")) if shard else (1, 1)
+        if main:
+            return index == 1
         if not self.config.get("include_subaccounts", True):
-            return sid == self.config["account_sid"]
-        return True
+            return False
+        digest = hashlib.sha256(sid.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % count == index - 1
 
     @override
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
@@ -75,6 +87,31 @@ class AccountsStream(CoreStream):
             "account_created": record.get("date_created"),
             "subaccount": bool(owner and owner != record["sid"]),
         }
+
+    @override
+    def generate_child_contexts(
+        self,
+        record: Record,
+        context: Context | None,
+    ) -> t.Iterable[Context | None]:
+        """Every account's lists, except a subaccount that is not active (Twilio refuses it).
+
+        Twilio answers every request for a suspended or closed account with 401, code
+        20005 "Account not active": its ``accounts`` record is emitted, nothing else is read.
+        """
+        status = record.get("status") or "active"
+        if status == "active" or record["sid"] == self.config["account_sid"]:
+            yield self.get_child_context(record, context)
+            return
+        warned = self.__dict__.setdefault("_inactive_warned", set())
+        if record["sid"] not in warned:
+            warned.add(record["sid"])
+            self.logger.warning(
+                "Skipping subaccount %s: its status is %s, and Twilio refuses requests for "
+                "accounts that are not active (only its accounts record is emitted).",
+                record["sid"],
+                status,
+            )
 
 
 class AccountChild(CoreStream):
@@ -100,7 +137,7 @@ class AccountBalanceStream(AccountChild):
 
     @override
     def wants(self, context: Context | None) -> bool:
-        return not (context or {}).get("subaccount")
+        return not (context or {}).get("subaccount") and super().wants(context)
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
@@ -141,8 +178,13 @@ class ApplicationsStream(AccountChild):
 
 
 class AvailablePhoneNumberCountriesStream(AccountChild):
-    """Countries where the account can buy numbers, with the number types offered."""
+    """Countries where the account can buy numbers, with the number types offered.
 
+    Numbers for sale are Twilio's catalogue, the same for every account: not account data,
+    so these streams are not selected by default.
+    """
+
+    selected_by_default = False
     name = "available_phone_number_countries"
     path = f"{ACCOUNT}/AvailablePhoneNumbers.json"
     list_key = "countries"
@@ -165,11 +207,13 @@ class AvailablePhoneNumbersStream(CoreStream):
     list_key = "available_phone_numbers"
     primary_keys = ("account_sid", "iso_country", "phone_number")
     context_fields = ("account_sid", "country_code")
+    selected_by_default = False
     number_type: t.ClassVar[str]
 
     @override
     def wants(self, context: Context | None) -> bool:
-        return self.number_type in (context or {}).get("number_types", "").split(",")
+        offered = (context or {}).get("number_types", "").split(",")
+        return self.number_type in offered and super().wants(context)
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict]:
@@ -202,8 +246,45 @@ class AvailablePhoneNumbersTollFreeStream(AvailablePhoneNumbersStream):
     number_type = "toll_free"
 
 
+class AvailablePhoneNumbersNationalStream(AvailablePhoneNumbersStream):
+    """National numbers on offer."""
+
+    name = "available_phone_numbers_national"
+    path = f"{ACCOUNT}/AvailablePhoneNumbers/{{country_code}}/National.json"
+    number_type = "national"
+
+
+class AvailablePhoneNumbersVoipStream(AvailablePhoneNumbersStream):
+    """VoIP numbers on offer."""
+
+    name = "available_phone_numbers_voip"
+    path = f"{ACCOUNT}/AvailablePhoneNumbers/{{country_code}}/Voip.json"
+    number_type = "voip"
+
+
+class AvailablePhoneNumbersSharedCostStream(AvailablePhoneNumbersStream):
+    """Shared-cost numbers on offer."""
+
+    name = "available_phone_numbers_shared_cost"
+    path = f"{ACCOUNT}/AvailablePhoneNumbers/{{country_code}}/SharedCost.json"
+    number_type = "shared_cost"
+
+
+class AvailablePhoneNumbersMachineToMachineStream(AvailablePhoneNumbersStream):
+    """Machine-to-machine numbers on offer."""
+
+    name = "available_phone_numbers_machine_to_machine"
+    path = f"{ACCOUNT}/AvailablePhoneNumbers/{{country_code}}/MachineToMachine.json"
+    number_type = "machine_to_machine"
+
+
 class CallsStream(AccountChild):
-    """Calls, filtered server-side by start time."""
+    """Calls: the whole list each run (a call canceled while queued has no start time).
+
+    Emitted: calls started (or, undated, created) since the bookmark minus the lookback,
+    and those still in progress at the last run; with ``full_scan_messages_and_calls``
+    false, only the ``StartTime>`` window is read. See ``tap_twilio.changes``.
+    """
 
     name = "calls"
     path = f"{ACCOUNT}/Calls.json"
@@ -211,6 +292,11 @@ class CallsStream(AccountChild):
     primary_keys = ("sid",)
     replication_key = "start_time"
     start_param = "StartTime>"
+    full_scan = True
+    full_scan_setting = "full_scan_messages_and_calls"
+    # https://www.twilio.com/docs/voice/api/call-resource#call-status-values
+    open_values = frozenset({"queued", "initiated", "ringing", "in-progress"})
+    open_days = 7
 
 
 class ConferencesStream(AccountChild):
@@ -258,10 +344,14 @@ class KeysStream(AccountChild):
 
 
 class MessagesStream(AccountChild):
-    """SMS/MMS/WhatsApp messages, filtered server-side by send date.
+    """SMS/MMS/WhatsApp messages.
 
-    Queued messages have no ``date_sent``: they are emitted on a full read and are picked
-    up by a later run once sent. Status and price changes are caught by the lookback.
+    The whole list is read each run, because a message that fails before it is sent or a
+    scheduled message that is canceled never gets a ``date_sent`` that a ``DateSent>``
+    filter could match. Emitted: messages sent (or, undated, created) since the bookmark
+    minus the lookback, and those still in flight at the last run (queued, scheduled,
+    sent …) until they are final. With ``full_scan_messages_and_calls`` false, only the
+    ``DateSent>`` window is read. See ``tap_twilio.changes``.
     """
 
     name = "messages"
@@ -271,6 +361,11 @@ class MessagesStream(AccountChild):
     replication_key = "date_sent"
     start_param = "DateSent>"
     retention_days = 400
+    full_scan = True
+    full_scan_setting = "full_scan_messages_and_calls"
+    # https://www.twilio.com/docs/messaging/api/message-resource#message-status-values
+    open_values = frozenset({"queued", "accepted", "scheduled", "sending", "sent", "receiving"})
+    open_days = 7
 
     @override
     def generate_child_contexts(
@@ -283,16 +378,17 @@ class MessagesStream(AccountChild):
 
 
 class MessageMediaStream(CoreStream):
-    """Media of the messages read in this run (only messages that have media)."""
+    """Media of the messages emitted in this run (only messages that have media).
+
+    Each message's whole media list is read (one request): a message first seen long
+    after it was created still brings its media.
+    """
 
     name = "message_media"
     parent_stream_type = MessagesStream
     path = f"{ACCOUNT}/Messages/{{message_sid}}/Media.json"
     list_key = "media_list"
     primary_keys = ("sid",)
-    replication_key = "date_created"
-    start_param = "DateCreated>"
-    retention_days = 400
     context_fields = ("account_sid", "message_sid")
 
 
@@ -345,6 +441,7 @@ class UsageRecordsStream(AccountChild):
     replication_key = "start_date"
     start_param = "StartDate"
     end_param = "EndDate"
+    filter_format = "date"  # one row per day: the API takes YYYY-MM-DD
     window_required = True
     empty_on_404 = True
     extra_params: t.ClassVar[dict[str, str]] = {"IncludeSubaccounts": "false"}
@@ -408,7 +505,7 @@ class MonitorEventsStream(AccountProductStream):
 
 
 class ConversationServicesStream(AccountProductStream):
-    """Conversation services."""
+    """Conversation services: the default one and every other; parent of all conversation data."""
 
     product_root = True
 
@@ -419,88 +516,99 @@ class ConversationServicesStream(AccountProductStream):
     max_page_size = 100
     primary_keys = ("sid",)
 
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        return self.child(context, chat_service_sid=record["sid"])
 
-class ConversationsStream(AccountProductStream):
-    """Conversations, filtered server-side by creation date.
 
-    When its messages or participants are selected, every conversation is read (the SDK
-    turns this stream to full table) so that new messages in old conversations are not lost.
+class ConversationServiceChild(ProductStream):
+    """A list under one Conversation Service (``/v1/Conversations`` shows only the default)."""
+
+    product = "conversations"
+    parent_stream_type = ConversationServicesStream
+    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid", "chat_service_sid"]
+    max_page_size = 100
+    primary_keys = ("sid",)
+    json_string_fields = ("attributes",)
+    context_fields = ("chat_service_sid",)
+
+
+class ConversationsStream(ConversationServiceChild):
+    """Conversations of every service; an incremental run reads only those that can change.
+
+    Read each run: conversations created since the bookmark (``StartDate``), those still
+    open (``State=active``, ``State=inactive``), and by SID those open at the last run that
+    are neither (closed since). A closed conversation takes no new messages, so its
+    messages and participants are never read again. See ``tap_twilio.changes``.
     """
 
     name = "conversations"
-    product = "conversations"
-    path = "/v1/Conversations"
+    path = "/v1/Services/{chat_service_sid}/Conversations"
     list_key = "conversations"
-    max_page_size = 100
-    primary_keys = ("sid",)
-    replication_key = "date_created"
+    replication_key = "date_updated"
     start_param = "StartDate"
     end_param = "EndDate"
-    json_string_fields = ("attributes",)
+    # https://www.twilio.com/docs/conversations/api/conversation-resource (State filter)
+    open_params = ({"State": "active"}, {"State": "inactive"})
+    open_field = "state"
+    # https://www.twilio.com/docs/conversations/states-timers: closed is final
+    open_values = frozenset({"initializing", "active", "inactive"})
 
     @override
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, conversation_sid=record["sid"])
+        return self.child(
+            context, chat_service_sid=record["chat_service_sid"], conversation_sid=record["sid"]
+        )
 
 
-class ConversationChild(ProductStream):
-    """A list under one conversation."""
+class ConversationChild(ConversationServiceChild):
+    """A list under one conversation, read for the conversations emitted in this run."""
 
-    product = "conversations"
     parent_stream_type = ConversationsStream
-    ignore_parent_replication_key = True
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
-    max_page_size = 100
-    primary_keys = ("sid",)
-    json_string_fields = ("attributes",)
-    context_fields = ("conversation_sid",)
+    context_fields = ("chat_service_sid", "conversation_sid")
 
 
 class ConversationMessagesStream(ConversationChild):
-    """Messages of each conversation."""
+    """Messages of each conversation that can have changed."""
 
     name = "conversation_messages"
-    path = "/v1/Conversations/{conversation_sid}/Messages"
+    path = "/v1/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages"
     list_key = "messages"
 
 
 class ConversationParticipantsStream(ConversationChild):
-    """Participants of each conversation."""
+    """Participants of each conversation that can have changed."""
 
     name = "conversation_participants"
-    path = "/v1/Conversations/{conversation_sid}/Participants"
+    path = "/v1/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants"
     list_key = "participants"
 
 
-class ConversationUsersStream(AccountProductStream):
-    """Conversation users."""
+class ConversationUsersStream(ConversationServiceChild):
+    """Conversation users of every service."""
 
     name = "conversation_users"
-    product = "conversations"
-    path = "/v1/Users"
+    path = "/v1/Services/{chat_service_sid}/Users"
     list_key = "users"
     max_page_size = 50
-    primary_keys = ("sid",)
-    json_string_fields = ("attributes",)
 
     @override
     def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, user_sid=record["sid"])
+        return self.child(
+            context, chat_service_sid=record["chat_service_sid"], user_sid=record["sid"]
+        )
 
 
-class ConversationUserConversationsStream(ProductStream):
+class ConversationUserConversationsStream(ConversationServiceChild):
     """The conversations each user takes part in (one row per user and conversation)."""
 
     name = "conversation_user_conversations"
-    product = "conversations"
     parent_stream_type = ConversationUsersStream
-    state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid"]
-    path = "/v1/Users/{user_sid}/Conversations"
+    path = "/v1/Services/{chat_service_sid}/Users/{user_sid}/Conversations"
     list_key = "conversations"
     max_page_size = 50
     primary_keys = ("user_sid", "conversation_sid")
-    json_string_fields = ("attributes",)
-    context_fields = ("user_sid",)
+    context_fields = ("chat_service_sid", "user_sid")
 
 
 # Studio v2 -------------------------------------------------------------------------------
@@ -805,6 +913,10 @@ CORE_STREAMS: tuple[type[CoreStream | ProductStream], ...] = (
     AvailablePhoneNumbersLocalStream,
     AvailablePhoneNumbersMobileStream,
     AvailablePhoneNumbersTollFreeStream,
+    AvailablePhoneNumbersNationalStream,
+    AvailablePhoneNumbersVoipStream,
+    AvailablePhoneNumbersSharedCostStream,
+    AvailablePhoneNumbersMachineToMachineStream,
     CallsStream,
     ConferencesStream,
     ConferenceParticipantsStream,
@@ -852,4 +964,8 @@ PRODUCT_STREAMS: tuple[type[ProductStream], ...] = (
     TaskRouterEventsStream,
 )
 
-STREAMS = CORE_STREAMS + PRODUCT_STREAMS
+# Curated and long-tail streams build on the classes above, hence imported here.
+from tap_twilio.curated import CURATED_STREAMS  # noqa: E402
+from tap_twilio.spec_streams import SPEC_STREAMS  # noqa: E402
+
+STREAMS = CORE_STREAMS + PRODUCT_STREAMS + CURATED_STREAMS + SPEC_STREAMS

@@ -1,24 +1,24 @@
-"""TapTwilio: settings, stream registry and the console entry point."""
+"""TapTwilio: settings schema and stream registry (entry points: tap_twilio/cli.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
-import re
 import sys
 import typing as t
+from collections import Counter
 
-import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.contrib.msgspec import encoder as _msgspec_encoder
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_twilio import custom
-from tap_twilio.client import parse_datetime, transport_error_line
+from tap_twilio.progress import Progress, quiet_sdk_lines
+from tap_twilio.settings import EDGES, REGIONS, check_config, describe_schema_errors
+from tap_twilio.settings import ConfigError as TapConfigError
+from tap_twilio.state import BoundedStateWriter, install_state_manager
 from tap_twilio.streams import STREAMS
 
 if sys.version_info >= (3, 12):
@@ -29,28 +29,6 @@ else:
 if t.TYPE_CHECKING:
     from singer_sdk.singerlib import Message
     from singer_sdk.streams import Stream
-
-REGIONS = ("us1", "us2", "ie1", "au1", "jp1", "sg1", "br1", "de1")
-EDGES = (
-    "ashburn",
-    "umatilla",
-    "dublin",
-    "frankfurt",
-    "singapore",
-    "sydney",
-    "tokyo",
-    "sao-paulo",
-    "roaming",
-)
-SID_PATTERNS = {
-    "account_sid": re.compile(r"^AC[0-9a-fA-F]{32}$"),
-    "api_key_sid": re.compile(r"^SK[0-9a-fA-F]{32}$"),
-}
-SECRET_SETTINGS = ("auth_token", "api_key_secret", "webhook_auth_token")
-
-
-class TapConfigError(Exception):
-    """A configuration problem, described in one line."""
 
 
 class TwilioWriter(MsgSpecWriter):
@@ -67,6 +45,7 @@ class TwilioWriter(MsgSpecWriter):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._batch = bytearray()
+        self.records: Counter = Counter()  # per stream, for the progress lines
 
     def write_record(
         self,
@@ -80,6 +59,7 @@ class TwilioWriter(MsgSpecWriter):
         The line is the one ``write_message(RecordMessage(...))`` writes, byte for byte
         (same fields, same msgspec encoder); ``time_extracted`` must be aware UTC.
         """
+        self.records[stream] += 1
         message: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
         if version is not None:
             message["version"] = version
@@ -95,8 +75,15 @@ class TwilioWriter(MsgSpecWriter):
         self._batch += self.format_message(message)
         if message.type != "RECORD":
             self._write_batch(flush=True)
-        elif len(self._batch) >= self.BATCH_BYTES:
+            return
+        self.records[message.stream] += 1  # type: ignore[attr-defined]
+        if len(self._batch) >= self.BATCH_BYTES:
             self._write_batch()
+
+    def write_line(self, line: bytes) -> None:
+        """Write an encoded non-RECORD message (a STATE) after the batch, and flush."""
+        self._batch += line
+        self._write_batch(flush=True)
 
     def _write_batch(self, *, flush: bool = False) -> None:
         sys.stdout.buffer.write(self._batch)
@@ -183,6 +170,27 @@ class TapTwilio(Tap):
             "include_subaccounts.",
         ),
         th.Property(
+            "account_shard",
+            th.StringType(pattern=r"^[0-9]+/[0-9]+$"),
+            title="Account Shard",
+            description="Sync one shard of the subaccounts, i/N (1-based, e.g. 2/8): "
+            "those whose SID's SHA-256 is i-1 modulo N. The main account belongs to shard "
+            "1. Run N processes (1/N … N/N), each with its own state, to split a fleet.",
+        ),
+        th.Property(
+            "full_scan_messages_and_calls",
+            th.BooleanType,
+            default=True,
+            title="Full Scan Of Messages And Calls",
+            description="Read the whole Messages and Calls lists on every run (one request "
+            "per 1,000 records Twilio holds: 400 days of messages), emitting only what is "
+            "new or changed, so that messages and calls that never get a date (failed "
+            "before sending, canceled while scheduled or queued) reach the target, whatever "
+            "order Twilio lists them in. false: read only the date window (DateSent>, "
+            "StartTime>; one request per 1,000 changed records); such records are then "
+            "emitted only by a sync without state.",
+        ),
+        th.Property(
             "page_size",
             th.IntegerType(minimum=1, maximum=1000),
             title="Page Size",
@@ -202,17 +210,18 @@ class TapTwilio(Tap):
             default=8,
             title="Max Retries",
             description="Retries of a request after a 429, a 5xx, a timeout or a dropped "
-            "connection (waits Retry-After when Twilio sends it, else exponential backoff "
-            "with jitter).",
+            "connection (waits Retry-After when Twilio sends it; a 429 without it waits about "
+            "one response time; others back off exponentially with jitter).",
         ),
         th.Property(
             "max_concurrent_requests",
             th.IntegerType(minimum=1, maximum=100),
-            default=8,
+            default=16,
             title="Max Concurrent Requests",
-            description="Requests in flight at once (other accounts, streams, parents and "
-            "products are read ahead while records are written in the usual order). Halved "
-            "on each 429, raised again after successes. 1 = strictly sequential.",
+            description="Most requests in flight at once (other accounts, streams, parents "
+            "and products are read ahead while records are written in the usual order). "
+            "Twilio does not publish its per-account limit: a 429 lowers the number to one "
+            "below where it came, successes raise it again. 1 = strictly sequential.",
         ),
         th.Property(
             "region",
@@ -357,6 +366,50 @@ class TapTwilio(Tap):
         ),
     ).to_dict()
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        # STATE at a bounded rate, holding only bookmarks (tap_twilio/state.py).
+        self._state_writer = BoundedStateWriter(self.message_writer)
+
+    @override
+    def load_streams(self) -> list[Stream]:
+        streams = super().load_streams()
+        for stream in streams:
+            install_state_manager(stream)
+        return streams
+
+    @override
+    def sync_all(self) -> None:
+        """The SDK's sync, then the last STATE (also when the sync fails half-way).
+
+        The SDK moves a bookmark only once every record of its partition is written, so
+        the state at any moment claims only written records; in-run markers are dropped.
+        """
+        records = getattr(self.message_writer, "records", None)
+        progress = Progress(self.logger, records if records is not None else Counter())
+        quiet_sdk_lines(self.metrics_logger, [stream.logger for stream in self.streams.values()])
+        for stream in self.streams.values():
+            if hasattr(stream, "fetcher"):
+                stream.fetcher.observer = progress
+                break
+        progress.start()
+        completed = False
+        try:
+            super().sync_all()
+            completed = True
+        finally:
+            progress.stop(completed=completed)
+            self._state_writer.write_state(self.state)
+            self._state_writer.flush()
+
+    @override
+    def _handle_termination(self, signum: int, frame: t.Any) -> None:  # pragma: no cover
+        try:
+            self._state_writer.write_state(self.state)
+            self._state_writer.flush()
+        finally:
+            super()._handle_termination(signum, frame)
+
     @override
     def discover_streams(self) -> list[Stream]:
         streams: list[Stream] = [stream_class(tap=self) for stream_class in STREAMS]
@@ -402,129 +455,8 @@ class TapTwilio(Tap):
         return problems
 
 
-def describe_schema_errors(config: t.Mapping[str, t.Any], schema: dict) -> list[str]:
-    """Schema problems as lines that name the setting and never echo a secret."""
-    from jsonschema import Draft7Validator
-
-    lines = []
-    for error in Draft7Validator(schema).iter_errors(dict(config)):
-        setting = ".".join(str(p) for p in error.absolute_path) or "config"
-        top = str(error.absolute_path[0]) if error.absolute_path else ""
-        if error.validator == "required":
-            lines.append(f"setting {error.message.split(chr(39))[1]} is required")
-        elif top in SECRET_SETTINGS:
-            kinds = error.schema.get("type", "string")
-            kinds = [k for k in ([kinds] if isinstance(kinds, str) else kinds) if k != "null"]
-            lines.append(f"setting {setting} must be a {' or '.join(kinds)}")
-        else:
-            lines.append(f"setting {setting}: {error.message}")
-    return lines
-
-
-def check_config(config: t.Mapping[str, t.Any]) -> list[str]:
-    """Checks the JSON schema cannot express; each problem is one line."""
-    problems = []
-    has_token = bool(config.get("auth_token"))
-    has_key = bool(config.get("api_key_sid") or config.get("api_key_secret"))
-    if has_token and has_key:
-        problems.append("give either auth_token or api_key_sid + api_key_secret, not both")
-    elif not has_token and not has_key:
-        problems.append("no credentials: set auth_token, or api_key_sid and api_key_secret")
-    elif has_key and not (config.get("api_key_sid") and config.get("api_key_secret")):
-        missing = "api_key_secret" if config.get("api_key_sid") else "api_key_sid"
-        problems.append(
-            f"API key auth needs both api_key_sid and api_key_secret; {missing} is missing"
-        )
-    start = config.get("start_date")
-    if start:
-        try:
-            when = parse_datetime(str(start))
-        except ValueError:
-            problems.append(f"setting start_date is not an ISO 8601 date or datetime: {start!r}")
-        else:
-            if when > dt.datetime.now(dt.timezone.utc):
-                problems.append(f"setting start_date is in the future: {start}")
-    if config.get("account_sids") == []:
-        problems.append("setting account_sids is empty: list at least one account SID or omit it")
-    base_url = config.get("base_url")
-    if base_url and not str(base_url).startswith(("http://", "https://")):
-        problems.append(f"setting base_url must start with http:// or https://: {base_url!r}")
-    return problems
-
-
 def main() -> None:
-    """Run the tap; ``tap-twilio webhook-mode ...`` runs the webhook receiver instead."""
-    if len(sys.argv) > 1 and sys.argv[1] == "webhook-mode":
-        from tap_twilio import webhooks
+    """The ``tap-twilio`` entry point; it lives in :mod:`tap_twilio.cli` (kept as an alias)."""
+    from tap_twilio.cli import main as cli_main
 
-        sys.exit(webhooks.main(sys.argv[2:]))
-    problem = _unreadable_config(sys.argv[1:])
-    if problem:
-        _fail(f"invalid config: {problem}", 2)
-    try:
-        TapTwilio.cli()
-    except TapConfigError as exc:
-        _fail(f"invalid config: {exc}", 2)
-    except FatalAPIError as exc:
-        _fail(_first_line(exc), 1)
-    except RetriableAPIError as exc:
-        _fail(f"{_first_line(exc)} (still failing after max_retries retries)", 1)
-    except requests.RequestException as exc:
-        _fail(f"{transport_error_line(exc)} (still failing after max_retries retries)", 1)
-    except custom.CustomStreamError as exc:
-        _fail(f"invalid config: {exc}", 2)
-    except ConfigValidationError as exc:
-        _fail(f"invalid config: {exc.errors[0] if exc.errors else exc}", 2)
-
-
-def _unreadable_config(args: list[str]) -> str | None:
-    """A one-line reason why a ``--config`` file cannot be used, if one cannot."""
-    paths = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--config"]
-    paths += [a.split("=", 1)[1] for a in args if a.startswith("--config=")]
-    for path in paths:
-        if path == "ENV":
-            continue
-        try:
-            with open(path, encoding="utf-8") as handle:
-                value = json.load(handle)
-        except FileNotFoundError:
-            return f"config file {path} does not exist"
-        except OSError as exc:
-            return f"config file {path} cannot be read ({exc.strerror})"
-        except ValueError as exc:
-            return f"config file {path} is not valid JSON (line {exc.lineno}, column {exc.colno})"
-        if not isinstance(value, dict):
-            return f"config file {path} must hold a JSON object"
-    return None
-
-
-def _all_handlers() -> list[logging.Handler]:
-    loggers = [logging.getLogger()] + [
-        logger
-        for logger in logging.Logger.manager.loggerDict.values()
-        if isinstance(logger, logging.Logger)
-    ]
-    return list({id(h): h for logger in loggers for h in logger.handlers}.values())
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
-
-
-def _fail(message: str, code: int) -> t.NoReturn:
-    # Fetch threads may still be finishing requests: their log lines must not follow the
-    # error line, which is the last line a user (or an orchestrator) sees. New log calls
-    # are disabled, and holding every handler's lock stops the ones already emitting (the
-    # locks are re-entrant, so the shutdown at exit in this thread still works).
-    logging.disable(logging.CRITICAL)
-    for handler in _all_handlers():
-        handler.acquire()
-        handler.flush()
-    sys.stderr.write(f"tap-twilio: error: {message}\n")
-    sys.stderr.flush()
-    sys.exit(code)
-
-
-if __name__ == "__main__":
-    main()
+    cli_main()

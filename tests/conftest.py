@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
@@ -14,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from twilio_sandbox import Sandbox
 
 from tap_twilio.client import rfc2822_to_iso
-from tap_twilio.sandbox import Sandbox
 from tap_twilio.tap import TapTwilio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,9 @@ def run_tap(
     state: dict | None = None,
 ) -> SyncResult:
     """Run a full tap sync in this process and parse what it wrote."""
+    # The SDK updates the state it is given in place: give it a copy, so that a test can
+    # still read the state a run started from.
+    state = copy.deepcopy(state) if state is not None else None
     tap = TapTwilio(config=config, state=state, catalog=catalog_for(config, streams))
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import typing as t
 from dataclasses import dataclass
 
-from tap_twilio.client import parse_datetime
-
 if t.TYPE_CHECKING:
-    from tap_twilio.sandbox import Sandbox
+    from twilio_sandbox import Sandbox
 
 # Primary keys as Twilio identifies rows (docs/streams-spec.md), written out independently
 # of the tap's stream classes.
@@ -23,6 +20,10 @@ CORE_KEYS: dict[str, tuple[str, ...]] = {
     "available_phone_numbers_local": ("account_sid", "iso_country", "phone_number"),
     "available_phone_numbers_mobile": ("account_sid", "iso_country", "phone_number"),
     "available_phone_numbers_toll_free": ("account_sid", "iso_country", "phone_number"),
+    "available_phone_numbers_national": ("account_sid", "iso_country", "phone_number"),
+    "available_phone_numbers_voip": ("account_sid", "iso_country", "phone_number"),
+    "available_phone_numbers_shared_cost": ("account_sid", "iso_country", "phone_number"),
+    "available_phone_numbers_machine_to_machine": ("account_sid", "iso_country", "phone_number"),
     "calls": ("sid",),
     "conferences": ("sid",),
     "conference_participants": ("conference_sid", "call_sid"),
@@ -53,18 +54,16 @@ def expected_rows(
 ) -> list[dict]:
     """Raw sandbox rows the tap should read for a stream, with account_sid filled in."""
     if stream in ACCOUNT_WIDE:
+        # The sandbox's own list: every account's, within what Twilio keeps (30 days of
+        # alerts, to the second).
         rows = list(sb.expected(stream))
         if accounts is not None:
             rows = [r for r in rows if r["account_sid"] in set(accounts)]
-        if stream == "alerts":
-            # Twilio answers at most 30 days of alerts.
-            today = dt.datetime.now(dt.timezone.utc).replace(
-                hour=0, minute=0, second=0, microsecond=0
-            )
-            floor = today - dt.timedelta(days=29)
-            rows = [r for r in rows if parse_datetime(r["date_generated"]) >= floor]
         return rows
-    sids = list(accounts) if accounts is not None else [a["sid"] for a in sb.accounts]
+    if stream == "accounts":  # every account, active or not, is listed and emitted
+        every = [a["sid"] for a in sb.accounts]
+        return [row for sid in (accounts or every) for row in sb.expected(stream, sid)]
+    sids = list(accounts) if accounts is not None else [a["sid"] for a in sb.active_accounts]
     rows = []
     for sid in sids:
         for row in sb.expected(stream, sid):
@@ -102,7 +101,7 @@ def change_the_sandbox(sb: Sandbox, label: str) -> Changes:
     after a sync; several of the changed rows are older than the newest bookmarks."""
     from tap_twilio.client import rfc2822_to_iso
 
-    main, sub_a, sub_b = (a["sid"] for a in sb.accounts)
+    main, sub_a, sub_b = (a["sid"] for a in sb.active_accounts)
     recent_message = max(
         (m for m in sb.expected("messages", main) if m["date_sent"]),
         key=lambda m: rfc2822_to_iso(m["date_sent"]),

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
+from twilio_sandbox import Sandbox
 
-from tap_twilio.sandbox import Sandbox
 from tap_twilio.tap import TapTwilio
 from tests.conftest import iso, run_tap
 from tests.expect import CORE_KEYS, expected_keys, expected_rows, key_of
@@ -20,10 +20,21 @@ CORE = sorted(CORE_KEYS)
 _BUILTIN = Sandbox(seed=0)
 _BUILTIN.start(port=0)
 
+
+def _everything_selected(config: dict) -> dict:
+    """The discovered catalog with every stream selected, opt-in ones included."""
+    catalog = TapTwilio(config=config, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for md in entry["metadata"]:
+            md["metadata"]["selected"] = True
+    return catalog
+
+
 TestTapTwilioBuiltin = get_tap_test_class(
     tap_class=TapTwilio,
     config=_BUILTIN.tap_config(),
     suite_config=SuiteConfig(max_records_limit=None),
+    catalog=_everything_selected(_BUILTIN.tap_config()),
 )
 
 
@@ -102,7 +113,7 @@ def test_usage_records_are_typed_and_not_double_counted(full_sync, sandbox):
         if source["price"] not in (None, ""):
             assert float(row["price"]) == pytest.approx(float(source["price"]))
             assert not isinstance(row["price"], str)
-    assert {r["account_sid"] for r in rows} == {a["sid"] for a in sandbox.accounts}
+    assert {r["account_sid"] for r in rows} == {a["sid"] for a in sandbox.active_accounts}
     assert any(r["account_sid"] == main for r in rows)
 
 
@@ -117,7 +128,7 @@ def test_requests_are_the_minimum(full_sync, sandbox):
     """Pages per list are ceil(n / 1000); media only for messages that have media."""
     _, requests = full_sync
     by_path = Counter(r.path for r in requests if r.status == 200)
-    for account in sandbox.accounts:
+    for account in sandbox.active_accounts:
         sid = account["sid"]
         n_messages = len(sandbox.expected("messages", sid))
         path = f"/2010-04-01/Accounts/{sid}/Messages.json"
@@ -135,13 +146,22 @@ def test_available_numbers_only_for_offered_types(full_sync, sandbox):
     main = sandbox.accounts[0]["sid"]
     countries = sandbox.expected("available_phone_number_countries", main)
     offered = {(c["country_code"], kind) for c in countries for kind in c["subresource_uris"]}
-    names = {"local": "Local.json", "mobile": "Mobile.json", "toll_free": "TollFree.json"}
+    names = {
+        "local": "Local.json",
+        "mobile": "Mobile.json",
+        "toll_free": "TollFree.json",
+        "national": "National.json",
+        "voip": "Voip.json",
+        "shared_cost": "SharedCost.json",
+        "machine_to_machine": "MachineToMachine.json",
+    }
     asked = {
         (r.path.split("/")[-2], r.path.split("/")[-1])
         for r in requests
         if f"/Accounts/{main}/AvailablePhoneNumbers/" in r.path
     }
-    assert asked == {(cc, names[kind]) for cc, kind in offered if kind in names}
+    assert asked == {(cc, names[kind]) for cc, kind in offered}
+    assert {kind for _, kind in offered} == set(names), "the sandbox offers every type"
 
 
 def test_balance_is_read_only_where_twilio_keeps_one(full_sync, sandbox):
@@ -159,3 +179,28 @@ def test_balance_404_is_no_balance(fresh_sandbox):
     result = run_tap(sb.tap_config(), streams=["account_balance", "keys"])
     assert result.records.get("account_balance", []) == []
     assert result.records["keys"]
+
+
+NUMBERS_FOR_SALE = [s for s in CORE if s.startswith("available_phone_number")]
+
+
+def test_numbers_for_sale_are_not_selected_by_default(sandbox):
+    """Twilio's catalogue of numbers, the same for every account: opt-in, never read unasked."""
+    assert len(NUMBERS_FOR_SALE) == 8
+    catalog = TapTwilio(config=sandbox.tap_config(), validate_config=False).catalog_dict
+    by_default = {
+        entry["tap_stream_id"]: next(
+            m["metadata"].get("selected-by-default")
+            for m in entry["metadata"]
+            if m["breadcrumb"] == []
+        )
+        for entry in catalog["streams"]
+    }
+    opt_in = {s for s, on in by_default.items() if not on}
+    assert set(NUMBERS_FOR_SALE) <= opt_in
+    assert {"messages", "calls", "conversations", "accounts"}.isdisjoint(opt_in)
+    sandbox.clear_requests()
+    result = run_tap(sandbox.tap_config(), streams=None)
+    assert not any("/AvailablePhoneNumbers" in r.path for r in sandbox.requests)
+    assert not any(s in result.records for s in NUMBERS_FOR_SALE)
+    assert result.records["messages"]

@@ -109,7 +109,7 @@ def test_secrets_never_logged_at_debug(sandbox, tmp_path, auth):
     for text in (proc.stdout, proc.stderr):
         assert secret not in text
         assert basic not in text
-    for account in sandbox.accounts:
+    for account in sandbox.active_accounts:
         assert account["auth_token"] not in proc.stdout + proc.stderr
 
 

@@ -21,15 +21,20 @@ def bookmarks(state: dict, stream: str) -> dict[str, str]:
     return {p["context"]["account_sid"]: p["replication_key_value"] for p in partitions}
 
 
-def message_requests(sb, account_sid: str):
-    path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+def list_requests(sb, account_sid: str, name: str):
+    path = f"/2010-04-01/Accounts/{account_sid}/{name}.json"
     return [r for r in sb.requests if r.path == path]
+
+
+def zulu(when: dt.datetime) -> str:
+    """A window bound as the tap sends it."""
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_second_run_reads_new_and_updated_records_per_account(fresh_sandbox):
     sb = fresh_sandbox
     config = sb.tap_config()
-    main, sub_a, sub_b = (a["sid"] for a in sb.accounts)
+    main, sub_a, sub_b = (a["sid"] for a in sb.active_accounts)
     streams = ["messages", "message_media", "calls", "conferences", "recordings"]
 
     first = run_tap(config, streams=streams)
@@ -71,12 +76,16 @@ def test_second_run_reads_new_and_updated_records_per_account(fresh_sandbox):
     assert old["sid"] not in got, "messages before the window are not read again"
     assert new_call["sid"] in {r["sid"] for r in second.records["calls"]}
 
-    # Each account's window starts at its own bookmark minus the 1-day lookback.
+    # Each account's window starts at its own bookmark minus the 1-day lookback; the
+    # Messages list is read whole (undated messages), with no date filter.
+    conferences = bookmarks(first.state, "conferences")
     for sid in (main, sub_a, sub_b):
-        sent = {r.query.get("DateSent>", [None])[0] for r in message_requests(sb, sid)}
-        want = (parse_datetime(marks[sid]) - dt.timedelta(days=1)).date().isoformat()
-        assert sent == {want}
-    # The second run emits only what its windows hold, not the whole history.
+        sent = {
+            r.query.get("DateUpdated>", [None])[0] for r in list_requests(sb, sid, "Conferences")
+        }
+        assert sent == {zulu(parse_datetime(conferences[sid]) - dt.timedelta(days=1))}
+        assert all("DateSent>" not in r.query for r in list_requests(sb, sid, "Messages"))
+    # The second run emits only what is new or changed, not the whole history.
     assert len(second.records["messages"]) < len(first.records["messages"]) / 2
 
     # Bookmarks advanced where new data arrived, and never moved back.
@@ -102,47 +111,54 @@ def test_start_date_is_sent_as_the_first_window(fresh_sandbox):
     start = (NOW - dt.timedelta(days=20)).replace(microsecond=0)
     config = sb.tap_config(start_date=start.isoformat())
     result = run_tap(config, streams=["messages", "recordings", "conferences", "calls"])
-    day = start.date().isoformat()
-    for stream, param, path in (
-        ("messages", "DateSent>", "Messages.json"),
-        ("recordings", "DateCreated>", "Recordings.json"),
-        ("conferences", "DateUpdated>", "Conferences.json"),
-        ("calls", "StartTime>", "Calls.json"),
+    for stream, param, path, field in (
+        ("messages", None, "Messages.json", "date_sent"),
+        ("recordings", "DateCreated>", "Recordings.json", "date_created"),
+        ("conferences", "DateUpdated>", "Conferences.json", "date_updated"),
+        ("calls", None, "Calls.json", "start_time"),
     ):
         first_pages = [
             r for r in sb.requests if r.path.endswith(path) and "PageToken" not in r.query
         ]
-        assert {r.query[param][0] for r in first_pages} == {day}, stream
+        assert first_pages, stream
+        if param is None:  # read whole: records that never get a date are in no window
+            assert all(len(r.query) == 1 for r in first_pages), stream  # PageSize only
+        else:
+            assert {r.query[param][0] for r in first_pages} == {zulu(start)}, stream
         for record in result.records.get(stream, []):
-            value = record[
-                {
-                    "messages": "date_sent",
-                    "recordings": "date_created",
-                    "conferences": "date_updated",
-                    "calls": "start_time",
-                }[stream]
-            ]
-            assert value is None or value >= day
+            value = record[field] or record["date_created"]
+            assert parse_datetime(value) >= start, (stream, record["sid"])
 
 
-def test_retention_clamps_old_start_dates(fresh_sandbox, tap_log):
+def test_retention_clamps_old_start_dates_to_the_exact_limit(fresh_sandbox, tap_log):
+    """The oldest bound is now minus the retention plus a few minutes, not a midnight."""
     sb = fresh_sandbox
     config = sb.tap_config(start_date="2019-01-01T00:00:00Z")
-    result = run_tap(config, streams=["messages", "alerts"])
-    floor = (NOW - dt.timedelta(days=399)).date().isoformat()
-    sent = {r.query["DateSent>"][0] for r in sb.requests if r.path.endswith("/Messages.json")}
-    assert sent == {floor}
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    result = run_tap(config, streams=["recordings", "alerts"])
+    after = dt.datetime.now(dt.timezone.utc)
+    for path, param, days in (
+        ("/Recordings.json", "DateCreated>", 400),
+        ("/v1/Alerts", "StartDate", 30),
+    ):
+        sent = {r.query[param][0] for r in sb.requests if r.path.endswith(path)}
+        assert len(sent) == 1, sent
+        bound = parse_datetime(sent.pop())
+        limit = dt.timedelta(days=days)
+        assert before - limit < bound <= after - limit + dt.timedelta(minutes=5), path
     assert any("Twilio keeps 400 days of this data" in line for line in tap_log)
-    alert_starts = {r.query["StartDate"][0][:10] for r in sb.requests if r.path == "/v1/Alerts"}
-    assert alert_starts == {(NOW - dt.timedelta(days=29)).date().isoformat()}
-    assert result.records["messages"]
+    assert result.records["recordings"]
+    # Alerts of the last hours of the 30 days (after the midnight the old floor used) too.
+    floor = (before - dt.timedelta(days=29)).replace(hour=0, minute=0, second=0)
+    edge = [a for a in result.records["alerts"] if parse_datetime(a["date_generated"]) < floor]
+    assert edge, "the sandbox's alerts near the 30-day limit were not read"
 
 
 def test_usage_records_window_starts_at_account_creation(fresh_sandbox):
     sb = fresh_sandbox
     config = sb.tap_config(start_date="2015-01-01T00:00:00Z")
     result = run_tap(config, streams=["usage_records"])
-    for account in sb.accounts:
+    for account in sb.active_accounts:
         created = parse_datetime(iso(account["date_created"])).date().isoformat()
         path = f"/2010-04-01/Accounts/{account['sid']}/Usage/Records/Daily.json"
         first = [r for r in sb.requests if r.path == path and "PageToken" not in r.query]
@@ -159,4 +175,4 @@ def test_usage_records_404_is_not_an_error(fresh_sandbox):
     result = run_tap(sb.tap_config(), streams=["usage_records", "messages"])
     assert result.records["messages"]
     accounts_with_rows = {r["account_sid"] for r in result.records["usage_records"]}
-    assert len(accounts_with_rows) == len(sb.accounts) - 1
+    assert len(accounts_with_rows) == len(sb.active_accounts) - 1

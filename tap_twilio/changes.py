@@ -1,0 +1,164 @@
+"""What one partition of a stream reads in a run so that the target ends equal to Twilio.
+
+A date filter shows only records whose date moved into the window. Two kinds of change
+escape it, and the streams that have them declare how they are caught:
+
+* **Records that never get a date.** A message that fails before it is sent, or a
+  scheduled message that is canceled, keeps ``date_sent: null``; a call canceled while
+  queued keeps ``start_time: null``. No date filter matches them, and Twilio does not
+  document where they sort in the unfiltered list. A stream with ``full_scan`` reads its
+  unfiltered list instead of the window (one request per 1,000 records Twilio holds) and
+  emits what is dated inside the window, what is undated but created inside it, and what
+  was still open at the last run.
+* **Records that change without a new date.** A message sent two days ago that is
+  delivered (and priced) today; a conversation that closes. A record whose
+  ``open_field`` says it can still change is remembered in the partition's state (its
+  SID, under ``open_sids``) and read again on every run until it is final: found in this
+  run's lists, or else fetched by SID (one request each). Streams with ``open_params``
+  also read the lists of the records still open (``State=active`` …) on every
+  incremental run, which is what keeps an old open conversation's new messages coming.
+
+Nothing here depends on the order of a list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_twilio.client import TwilioStream
+
+#: Context keys that name which list of a partition a request reads (never sent as SIDs).
+LIST_KEY = "_list"
+SID_KEY = "_sid"
+#: Values of ``LIST_KEY``: one of the open lists (``open:0``), or one record by SID.
+OPEN = "open"
+FETCH = "fetch"
+#: Partition state key holding the SIDs of records that can still change.
+OPEN_STATE_KEY = "open_sids"
+
+
+def at_or_after(value: str, start: dt.datetime, iso: str, zulu: str) -> bool:
+    """Whether an ISO 8601 timestamp is at or after ``start`` (given in both wire forms)."""
+    if len(value) == 25 and value.endswith("+00:00"):
+        return value >= iso
+    if len(value) == 20 and value.endswith("Z"):
+        return value >= zulu
+    from tap_twilio.client import parse_datetime
+
+    return parse_datetime(value) >= start
+
+
+class ReadPlan:
+    """What one partition reads this run, emits of it, and remembers for the next run."""
+
+    def __init__(self, stream: TwilioStream, context: Context | None) -> None:
+        self.stream = stream
+        self.context = context
+        self.state = stream.get_context_state(context)
+        self.bookmark = self.state.get("replication_key_value")
+        self.tracked: set[str] = set(self.state.get(OPEN_STATE_KEY) or ())
+        start = stream.window_start(context)
+        self.start = start.replace(microsecond=0) if start is not None else None
+        start_date = stream.config.get("start_date")
+        from tap_twilio.client import parse_datetime, utc_now
+
+        self.range_start = parse_datetime(start_date) if start_date else None
+        days = stream.open_days
+        self.horizon = utc_now() - dt.timedelta(days=days) if days else None
+        self._start = _both_forms(self.start)
+        self._range = _both_forms(self.range_start)
+        self._horizon = _both_forms(self.horizon)
+        self.seen: set[str] = set()
+        self.still_open: set[str] = set()
+        base = dict(context or {})
+        self.lists: list[Context | None] = [context]
+        if self.state.get("replication_key_value"):
+            self.lists += [
+                {**base, LIST_KEY: f"{OPEN}:{i}"} for i in range(len(stream.open_params))
+            ]
+        self._refetch: list[Context] | None = None
+
+    def refetch(self) -> list[Context]:
+        """One-record reads of the remembered open records no list showed this run."""
+        if self._refetch is None:
+            base = dict(self.context or {})
+            missing = sorted(self.tracked - self.seen)
+            self._refetch = [{**base, LIST_KEY: FETCH, SID_KEY: sid} for sid in missing]
+        return self._refetch
+
+    def keep(self, row: dict, list_context: Context | None) -> bool:
+        """Whether a record read from a list is emitted (each SID once per run)."""
+        sid = row.get("sid")
+        if sid in self.seen:
+            return False
+        which = (list_context or {}).get(LIST_KEY)
+        if which is None:
+            wanted = not self.stream.scanning or self._changed(row, sid)
+        elif which == FETCH:
+            wanted = True
+        else:  # an open list: everything in the synced range
+            wanted = self._in_range(row)
+        if wanted and sid is not None:
+            self.seen.add(sid)
+        return wanted
+
+    def _changed(self, row: dict, sid: str | None) -> bool:
+        """A record of the unfiltered list that may have changed since the last run."""
+        if sid in self.tracked or self.start is None:
+            return True
+        stream = self.stream
+        value = row.get(stream.replication_key or "") or row.get(stream.created_field)
+        if not value:
+            return True
+        return at_or_after(str(value), self.start, *self._start)
+
+    def _in_range(self, row: dict) -> bool:
+        if self.range_start is None:
+            return True
+        created = row.get(self.stream.created_field)
+        if not created:
+            return True
+        return at_or_after(str(created), self.range_start, *self._range)
+
+    def emitted(self, row: dict) -> None:
+        """Note an emitted record: remember it while it can still change."""
+        stream = self.stream
+        sid = row.get("sid")
+        if not sid or row.get(stream.open_field) not in stream.open_values:
+            return
+        dated = row.get(stream.replication_key or "")
+        too_old = self.horizon is not None and dated
+        if too_old and not at_or_after(str(dated), self.horizon, *self._horizon):
+            return
+        self.still_open.add(sid)
+
+    def save(self) -> None:
+        """Keep the SIDs still open in the partition's state for the next run.
+
+        The SDK makes the largest value emitted in this run the bookmark; a run that emits
+        only some records (open ones, say) may not re-emit the largest, so the bookmark is
+        kept from moving back.
+        """
+        markers = self.state.get("progress_markers") or {}
+        newest = markers.get("replication_key_value")
+        if self.bookmark and newest:
+            from tap_twilio.client import parse_datetime
+
+            if parse_datetime(str(newest)) < parse_datetime(str(self.bookmark)):
+                markers["replication_key_value"] = self.bookmark
+        if self.still_open:
+            self.state[OPEN_STATE_KEY] = sorted(self.still_open)
+        else:
+            self.state.pop(OPEN_STATE_KEY, None)
+
+
+def _both_forms(value: dt.datetime | None) -> tuple[str, str]:
+    """A UTC moment as the 2010 API's records carry it (``+00:00``) and as v1 APIs do (``Z``)."""
+    if value is None:
+        return "", ""
+    value = value.replace(microsecond=0)
+    return value.isoformat(), value.strftime("%Y-%m-%dT%H:%M:%SZ")
