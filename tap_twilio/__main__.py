@@ -1,5 +1,5 @@
-"""Allow ``python -m tap_twilio``."""
+"""Allow ``python -m tap_twilio`` (the ``tap-twilio`` console script)."""
 
-from tap_twilio.tap import main
+from tap_twilio.cli import main
 
 main()

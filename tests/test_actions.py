@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,11 +13,11 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from twilio_sandbox import Sandbox
 
 from tap_twilio import actions
-from tap_twilio.actions import TwilioActionError, main, raw_request, resolve_url
+from tap_twilio.actions import TwilioActionError, main, raw_request, resolve_url, transport
 from tap_twilio.client import rfc2822_to_iso
-from tap_twilio.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TO = "+15558675310"
@@ -45,7 +47,7 @@ def config_path(tmp_path_factory: pytest.TempPathFactory, config: dict) -> Path:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Waits the actions asked for, without waiting."""
     waited: list[float] = []
-    monkeypatch.setattr(actions, "_sleep", waited.append)
+    monkeypatch.setattr(transport, "_sleep", waited.append)
     return waited
 
 
@@ -518,7 +520,7 @@ def test_request_api_error_is_one_line_exit_1(
     [
         ("{not json", "not valid JSON"),
         ('["a list"]', "JSON object"),
-        ('{"auth_token": "abcdef0123456789"}', "account_sid is missing"),
+        ('{"auth_token": "abcdef0123456789"}', "setting account_sid is required"),
         ('{"account_sid": "AC' + "1" * 32 + '"}', "no credentials"),
         ('{"account_sid": "AC' + "1" * 32 + '", "api_key_sid": "SK' + "2" * 32 + '"}', "api_key"),
         ('{"account_sid": "nope", "auth_token": "abcdef0123456789"}', "account_sid"),
@@ -539,7 +541,7 @@ def test_bad_config_is_one_line_exit_2(
 def test_missing_config_file_subprocess(tmp_path: Path) -> None:
     result = subprocess_cli("--config", str(tmp_path / "missing.json"), "list-sms")
     assert result.returncode == 2
-    assert "cannot read config file" in one_error_line(result.stderr)
+    assert "does not exist" in one_error_line(result.stderr)  # the tap's words
 
 
 @pytest.mark.parametrize("auth", ["token", "api_key"])
@@ -597,6 +599,82 @@ def test_send_sms_connection_refused_is_retried_and_not_ambiguous(
 
 
 def test_session_adapters_never_retry_on_their_own(config: dict) -> None:
-    with actions._session(config) as session:
-        for adapter in session.adapters.values():
-            assert adapter.max_retries.total == 0
+    client = transport.twilio_client(config, transport.send_policy(config))
+    assert isinstance(client.http_client, transport.ActionsHttpClient)
+    for adapter in client.http_client.session.adapters.values():
+        assert adapter.max_retries.total == 0
+
+
+# the official twilio package underneath ---------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["drop", "truncate", "503"])
+def test_twilio_package_create_is_sent_once(sb: Sandbox, config: dict, kind: str) -> None:
+    """``client.messages.create`` of the twilio package, on the actions' HTTP client, sends
+    the POST once whatever happens after it left (no retry in twilio, requests or urllib3)."""
+    from twilio.base.exceptions import TwilioRestException
+
+    client = transport.twilio_client({**config, "max_retries": 5}, transport.send_policy(config))
+    since = len(sb.requests)
+    sb.inject("Messages.json", kind, times=1)
+    expected = TwilioRestException if kind == "503" else transport.TransportError
+    with pytest.raises(expected) as caught:
+        client.api.v2010.accounts(sb.account_sid).messages.create(to=TO, from_=FROM, body=kind)
+    if kind != "503":
+        assert caught.value.connect is False
+    assert len(calls(sb, since, "POST", "Messages.json")) == 1
+
+
+def test_twilio_package_429_is_retried_by_the_policy(
+    sb: Sandbox, config: dict, sleeps: list[float]
+) -> None:
+    client = transport.twilio_client(config, transport.send_policy(config))
+    since = len(sb.requests)
+    sb.inject("Messages.json", "429", times=1, retry_after=1)
+    message = client.api.v2010.accounts(sb.account_sid).messages.create(
+        to=TO, from_=FROM, body="after a 429"
+    )
+    assert message.sid in message_sids(sb, sb.account_sid)
+    assert [r.status for r in calls(sb, since, "POST", "Messages.json", expect=2)] == [429, 201]
+    assert sleeps == [1.0]
+
+
+def test_regions_edges_and_base_url_reach_the_right_host(config: dict) -> None:
+    sid = config["account_sid"]
+    real = {"account_sid": sid, "auth_token": "x" * 32, "region": "ie1", "edge": "dublin"}
+    client = transport.twilio_client(real, transport.read_policy(real))
+    url = "https://api.twilio.com/2010-04-01/Accounts.json?PageSize=1"
+    assert client.get_hostname(url) == (
+        "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts.json?PageSize=1"
+    )
+    edge_only = {**real, "region": None}
+    assert transport.twilio_client(edge_only, transport.read_policy(real)).get_hostname(url) == (
+        "https://api.dublin.us1.twilio.com/2010-04-01/Accounts.json?PageSize=1"
+    )
+    local = transport.twilio_client({**config, "region": "ie1"}, transport.read_policy(config))
+    assert local.get_hostname(url) == url  # base_url wins over region and edge
+    http = t.cast("transport.ActionsHttpClient", local.http_client)
+    assert http.resolve(url) == (
+        config["base_url"].replace("{product}", "api") + "/2010-04-01/Accounts.json?PageSize=1"
+    )
+    assert http.resolve("https://monitor.twilio.com/v1/Alerts") == (
+        config["base_url"].replace("{product}", "monitor") + "/v1/Alerts"
+    )
+
+
+def test_actions_without_the_twilio_package(tmp_path: Path) -> None:
+    """The tap installs without the ``actions`` extra; the actions then say what is missing."""
+    blocker = tmp_path / "twilio"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ModuleNotFoundError('no twilio', name='twilio')\n")
+    result = subprocess.run(
+        [sys.executable, "-c", "from tap_twilio.cli import actions_main; actions_main()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert re.search(r"pip install '[\w.-]+\[actions\]'$", one_error_line(result.stderr))

@@ -113,3 +113,20 @@ def test_about_marks_secrets_and_discover_needs_no_config():
     assert discover.returncode == 0, discover.stderr
     names = {s["tap_stream_id"] for s in json.loads(discover.stdout)["streams"]}
     assert {"messages", "calls", "alerts", "usage_records"} <= names
+
+
+def test_actions_and_webhooks_check_settings_as_the_tap_does():
+    """The schemas the actions and webhook-mode check a config with (tap_twilio/settings.py)
+    give each setting the type and limits of the tap's own schema."""
+    from tap_twilio.settings import CONNECTION_SCHEMA, WEBHOOK_SCHEMA
+    from tap_twilio.tap import TapTwilio
+
+    def rules(prop: dict) -> dict:
+        keep = ("type", "pattern", "enum", "minimum", "maximum")
+        return {k: (sorted(v) if k == "type" else v) for k, v in prop.items() if k in keep}
+
+    tap = TapTwilio.config_jsonschema["properties"]
+    for schema in (CONNECTION_SCHEMA, WEBHOOK_SCHEMA):
+        for name, prop in schema["properties"].items():
+            assert rules(prop) == rules(tap[name]), name
+    assert set(CONNECTION_SCHEMA["required"]) <= set(TapTwilio.config_jsonschema["required"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import io
@@ -25,6 +26,7 @@ import pytest
 from twilio.request_validator import RequestValidator  # test-only oracle
 
 from tap_twilio import webhooks
+from tap_twilio.cli import webhook_mode_args
 from tap_twilio.webhooks import (
     RECORD_SCHEMA,
     SingerEmitter,
@@ -340,9 +342,9 @@ def test_settings_precedence_and_errors():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "config file not found"),
+        (None, "does not exist"),  # the tap's words (tap_twilio/settings.py)
         ("{not json", "is not valid JSON"),
-        ("[1, 2]", "must contain a JSON object"),
+        ("[1, 2]", "must hold a JSON object, not a list"),
         ('{"account_sid": "AC1"}', "no webhook signing key"),
         (
             '{"account_sid": "AC1", "api_key_sid": "SK1", "api_key_secret": "SUPERSECRET"}',
@@ -373,7 +375,7 @@ def test_bad_config_subprocess(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"tap-twilio webhook-mode: error: config file not found: {tmp_path / 'nope.json'}"
+        f"tap-twilio webhook-mode: error: config file {tmp_path / 'nope.json'} does not exist"
     ]
 
 
@@ -392,10 +394,11 @@ def test_config_from_env(monkeypatch, tmp_path):
 # ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def live_server():
+@contextlib.contextmanager
+def _serving(settings):
+    """A receiver on a thread of its own, writing to a StringIO, until the block ends."""
     out = io.StringIO()
-    server = make_server(WebhookSettings(auth_token=TOKEN, port=0), SingerEmitter(out))
+    server = make_server(settings, SingerEmitter(out))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -404,6 +407,12 @@ def live_server():
         server.request_stop()
         thread.join(5)
         server.server_close()
+
+
+@pytest.fixture
+def live_server():
+    with _serving(WebhookSettings(auth_token=TOKEN, port=0)) as served:
+        yield served
 
 
 def _request(port, method, target, body=b"", headers=None):
@@ -496,6 +505,127 @@ def test_rejections(live_server):
 
 
 # ---------------------------------------------------------------------------------------
+# Limits the receiver enforces (it must run behind a reverse proxy; these still hold)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited_server():
+    """A server with small limits: 1 KiB bodies, 0.5 s per read, 2 connections."""
+    settings = WebhookSettings(
+        auth_token=TOKEN, port=0, timeout=0.5, max_body_bytes=1024, max_connections=2
+    )
+    with _serving(settings) as served:
+        yield served
+
+
+def _padded_form(port, size, target="/limit"):
+    """A signed form request whose body is exactly ``size`` bytes."""
+    pairs = [*STATUS_CALLBACK.items(), ("Pad", "")]
+    _, body, _ = _signed_form(port, target, pairs)
+    pairs[-1] = ("Pad", "x" * (size - len(body)))
+    _, body, headers = _signed_form(port, target, pairs)
+    assert len(body) == size
+    return body, headers
+
+
+def test_default_limits():
+    settings = WebhookSettings(auth_token=TOKEN)
+    assert (settings.max_body_bytes, settings.timeout, settings.max_connections) == (
+        webhooks.MAX_BODY_BYTES,
+        webhooks.DEFAULT_TIMEOUT,
+        webhooks.MAX_CONNECTIONS,
+    )
+    assert (webhooks.MAX_BODY_BYTES, webhooks.DEFAULT_TIMEOUT) == (10 * 1024 * 1024, 30.0)
+
+
+def test_body_size_limit(limited_server):
+    server, out = limited_server
+    body, headers = _padded_form(server.port, 1024)
+    assert _request(server.port, "POST", "/limit", body, headers)[0] == 200
+    body, headers = _padded_form(server.port, 1025)
+    status, _, text = _request(server.port, "POST", "/limit", body, headers)
+    assert (status, text) == (413, b"Payload Too Large\n")
+    assert len(_records(out.getvalue())) == 1
+
+
+def _closed_within(sock, seconds):
+    """Seconds until the server closed ``sock`` (whatever it sent first), or None."""
+    start = time.monotonic()
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return None
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",  # connects and says nothing
+        b"POST /slow HTTP/1.1\r\nHost: a\r\n",  # headers never finished
+        b"POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc",  # body cut
+    ],
+    ids=["idle", "slow-headers", "slow-body"],
+)
+def test_slow_clients_are_disconnected_after_the_timeout(limited_server, sent):
+    server, out = limited_server
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(sent)
+        waited = _closed_within(sock, 5)
+    assert waited is not None, "the server kept a stalled connection open"
+    assert 0.3 <= waited < 3
+    assert _records(out.getvalue()) == []
+
+
+def test_one_request_per_connection(live_server):
+    """HTTP/1.0 answers: the connection closes after each response, keep-alive or not, so an
+    idle client cannot hold a handler thread between requests (the timeout is 30 s here)."""
+    server, out = live_server
+    body, headers = _padded_form(server.port, 600)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = (
+        f"POST /limit HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nConnection: keep-alive\r\n"
+        f"Content-Length: {len(body)}\r\n{head}\r\n"
+    ).encode() + body
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        assert sock.makefile("rb").readline().startswith(b"HTTP/1.0 200")
+        assert _closed_within(sock, 2) is not None
+    assert len(_records(out.getvalue())) == 1
+
+
+def test_connection_limit(limited_server):
+    server, out = limited_server
+    held = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(2)]
+    try:
+        time.sleep(0.1)  # both are being served (waiting for their request lines)
+        status, _, text = _request(server.port, "GET", "/busy")
+        assert (status, text) == (503, b"Service Unavailable\n")
+    finally:
+        for sock in held:
+            sock.close()
+    time.sleep(0.2)  # their handler threads see the closed sockets and free the places
+    body, headers = _padded_form(server.port, 600)
+    assert _request(server.port, "POST", "/limit", body, headers)[0] == 200
+    assert len(_records(out.getvalue())) == 1
+
+
+def test_request_line_and_header_limits(live_server):
+    server, out = live_server
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert sock.makefile("rb").readline().split()[1] == b"414"
+    many = "".join(f"X-H{i}: v\r\n" for i in range(101)).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n" + many + b"\r\n")
+        assert sock.makefile("rb").readline().split()[1] == b"431"
+    assert _records(out.getvalue()) == []
+
+
+# ---------------------------------------------------------------------------------------
 # End to end: python -m tap_twilio.webhooks in a subprocess
 # ---------------------------------------------------------------------------------------
 
@@ -503,12 +633,20 @@ def test_rejections(live_server):
 class Receiver:
     """A receiver subprocess; stderr is drained by a thread, stdout read without blocking."""
 
-    def __init__(self, config_path: Path, *args: str) -> None:
+    def __init__(
+        self,
+        config_path: Path | None,
+        *args: str,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        default = [sys.executable, "-m", "tap_twilio.webhooks", "--config", str(config_path)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tap_twilio.webhooks", "--config", str(config_path), *args],
+            [*(command or default), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=REPO,
+            env={**os.environ, **(env or {})},
         )
         self.stderr_lines: list[str] = []
         self._ready = threading.Event()
@@ -701,3 +839,62 @@ def test_closed_stdout_refuses_events_and_exits_1(tmp_path):
     assert code == 1, err
     assert "Singer output closed" in err
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+# ---------------------------------------------------------------------------------------
+# webhook-mode from the tap's command line, wherever it stands (Meltano's commands)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["webhook-mode", "--config", "c.json"], ["--config", "c.json"]),
+        (
+            ["--config", "c.json", "webhook-mode", "--port", "0"],
+            ["--config", "c.json", "--port", "0"],
+        ),
+        (["--config", "ENV", "--port", "0", "webhook-mode"], ["--config", "ENV", "--port", "0"]),
+        (["--config", "webhook-mode"], None),  # a config file named webhook-mode
+        (["--config", "c.json", "--discover"], None),
+        ([], None),
+    ],
+)
+def test_webhook_mode_found_anywhere_in_argv(argv, expected):
+    assert webhook_mode_args(argv) == expected
+
+
+def _assert_serves_and_stops(receiver: Receiver) -> None:
+    try:
+        pairs = list(STATUS_CALLBACK.items())
+        _, body, headers = _signed_form(receiver.port, "/status", pairs)
+        assert _request(receiver.port, "POST", "/status", body, headers)[0] == 200
+    finally:
+        code, out, err = receiver.stop()
+    assert code == 0, err
+    assert [m["type"] for m in map(json.loads, out.splitlines())] == ["SCHEMA", "RECORD"]
+    assert "Traceback" not in err and TOKEN not in err
+
+
+def test_tap_command_line_with_webhook_mode_after_config(tmp_path):
+    command = [sys.executable, "-m", "tap_twilio", "--config", str(_config(tmp_path))]
+    _assert_serves_and_stops(Receiver(None, "webhook-mode", "--port", "0", command=command))
+
+
+def test_meltano_command_runs_the_receiver():
+    """``meltano invoke tap-twilio:webhook-mode`` runs the executable with the command's
+    args (and the settings as TAP_TWILIO_* variables, read by ``--config ENV``)."""
+    import yaml
+
+    project = yaml.safe_load((REPO / "meltano.yml").read_text())
+    (plugin,) = [p for p in project["plugins"]["extractors"] if p["name"] == "tap-twilio"]
+    command = plugin["commands"]["webhook-mode"]
+    assert command.get("executable", plugin["executable"]) == "tap-twilio"
+    argv = command["args"].split()
+    assert webhook_mode_args(argv) is not None
+    actions = plugin["commands"]["actions"]
+    assert actions["executable"] == "tap-twilio-actions"
+    assert actions["args"].split() == ["--config", "ENV"]
+    env = {"TAP_TWILIO_AUTH_TOKEN": TOKEN, "TAP_TWILIO_WEBHOOK_PORT": "0"}
+    receiver = Receiver(None, command=[sys.executable, "-m", "tap_twilio", *argv], env=env)
+    _assert_serves_and_stops(receiver)
