@@ -36,12 +36,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tap_twilio.client import remember_account_token  # noqa: E402
-from tap_twilio.sandbox import Sandbox  # noqa: E402
+from twilio_sandbox import Sandbox  # noqa: E402
+
+from tap_twilio.context import run_of  # noqa: E402
 from tap_twilio.tap import TapTwilio  # noqa: E402
 
 TAP = [sys.executable, "-m", "tap_twilio"]
-SANDBOX = [sys.executable, "-m", "tap_twilio.sandbox"]
+SANDBOX = [sys.executable, "-m", "twilio_sandbox"]
 DEFAULT_STREAMS = None  # everything
 
 
@@ -58,6 +59,7 @@ def run_tap(config: dict, state: dict | None, streams: list[str] | None, workdir
         args += ["--catalog", str(workdir / "catalog.json")]
     records: dict[str, list[dict]] = defaultdict(list)
     last_state: dict = {}
+    states = [0, 0]  # STATE messages, their bytes
 
     def read(line: bytes) -> None:
         nonlocal last_state
@@ -66,15 +68,24 @@ def run_tap(config: dict, state: dict | None, streams: list[str] | None, workdir
             records[msg["stream"]].append(msg["record"])
         elif msg["type"] == "STATE":
             last_state = msg["value"]
+            states[0] += 1
+            states[1] += len(line)
 
     run = measure(args, read)
-    return {"records": records, "state": last_state, **run}
+    return {
+        "records": records,
+        "state": last_state,
+        "state_count": states[0],
+        "state_bytes": states[1],
+        **run,
+    }
 
 
 def measure(args: list[str], on_line: t.Callable[[bytes], None]) -> dict:
     """Run a tap command, hand each stdout line to ``on_line``: wall, CPU s, peak RSS MB."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
+    err = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, or by the exit
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, cwd=ROOT)
     assert proc.stdout is not None
     peak = PeakRss(proc.pid)
     for line in proc.stdout:
@@ -83,7 +94,10 @@ def measure(args: list[str], on_line: t.Callable[[bytes], None]) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
-        raise SystemExit(f"tap failed with status {status}")
+        err.seek(0)
+        tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
+        raise SystemExit(f"tap failed with status {status}: " + " / ".join(tail))
+    err.close()
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak.kib / 1024}
 
 
@@ -149,7 +163,7 @@ def request_floor(
     catalog = catalog_of(config, streams) if streams is not None else None
     tap = TapTwilio(config=config, validate_config=False, catalog=catalog)
     for account in sb.accounts:
-        remember_account_token(tap, account["sid"], account["auth_token"])
+        run_of(tap).remember_token(account["sid"], account["auth_token"])
     total = 0
     longest = 0
     for stream in tap.streams.values():
@@ -327,23 +341,145 @@ def memory(args: argparse.Namespace) -> None:
             )
 
 
+def fleet_streams(config: dict) -> list[str]:
+    """The streams selected by default (the numbers for sale are not)."""
+    tap = TapTwilio(config=config, validate_config=False)
+    return [
+        name
+        for name, stream in tap.streams.items()
+        if stream.selected and not name.startswith("available_phone_numbers_")
+    ]
+
+
+def account_requests(sb: Sandbox) -> Counter:
+    """Requests made per account: its product lists (its own credentials) and its core
+    lists (``/Accounts/<sid>/...`` with the main account's)."""
+    counts: Counter = Counter()
+    for r in sb.requests:
+        parts = r.path.split("/Accounts/", 1)
+        if len(parts) == 2 and parts[1][:2] == "AC":
+            counts[parts[1][:34]] += 1
+        elif r.username:
+            counts[r.username] += 1
+    return counts
+
+
+def empty_account_floor(config: dict, streams: list[str]) -> int:
+    """Lists read for a subaccount without data: one request each (its per-account lists)."""
+    tap = TapTwilio(config=config, validate_config=False, catalog=catalog_of(config, streams))
+    context = {"account_sid": "AC" + "0" * 32, "subaccount": True, "account_created": None}
+    run_of(tap).remember_token(context["account_sid"], "x")
+    return sum(
+        1
+        for stream in tap.streams.values()
+        if stream.parent_stream_type is not None
+        and stream.parent_stream_type.name == "accounts"
+        and (stream.selected or stream.has_selected_descendents)
+        and stream.wants(context)
+    )
+
+
+def fleet(args: argparse.Namespace) -> None:
+    """The main account + N small subaccounts (most empty): requests, time, memory, state."""
+    latency = args.latency_ms / 1000
+    for n in args.subaccounts or [200, 2000]:
+        with (
+            Sandbox(seed=0, latency=latency, subaccounts=n) as sb,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            config = sb.tap_config(max_concurrent_requests=args.concurrency)
+            streams = fleet_streams(config)
+            floor = empty_account_floor(config, streams)
+            sb.clear_requests()
+            run = run_tap(config, None, streams, Path(tmp))
+            records = sum(len(v) for v in run["records"].values())
+            with_data = {r.get("account_sid") for r in run["records"].get("messages", [])} | {
+                r.get("account_sid") for r in run["records"].get("calls", [])
+            }
+            empty = [sid for sid in sb.fleet_sids if sid not in with_data]
+            per_account = account_requests(sb)
+            per_empty = sorted(per_account[sid] for sid in empty)
+            final_state = len(json.dumps(run["state"]))
+            print(
+                f"\n== fleet: main + {len(sb.accounts) - 1} subaccounts ({n} fleet, "
+                f"{len(empty)} empty), {args.latency_ms:.0f} ms per response, "
+                f"{args.concurrency} in flight"
+            )
+            print(f"records            {records:>12,}")
+            print(f"requests           {len(sb.requests):>12,}")
+            if per_empty:
+                print(
+                    f"requests per empty {per_empty[len(per_empty) // 2]:>12}   (min "
+                    f"{per_empty[0]}, max {per_empty[-1]}; floor {floor}: one per list)"
+                )
+            print(f"wall seconds       {run['wall']:>12.2f}")
+            print(f"tap CPU seconds    {run['cpu']:>12.2f}")
+            print(f"peak RSS MB        {run['rss_mb']:>12.1f}")
+            print(f"STATE messages     {run['state_count']:>12,}")
+            print(f"STATE bytes        {run['state_bytes']:>12,}   (final STATE {final_state:,})")
+
+
+def limit(args: argparse.Namespace) -> None:
+    """Twilio's concurrency limit below the configured concurrency, against a run at it."""
+    latency = args.latency_ms / 1000
+    cap = args.cap
+    figures = {}
+    for label, configured, server_cap in (
+        (f"configured {cap} (at the cap)", cap, cap),
+        (f"configured {args.concurrency}, cap {cap}", args.concurrency, cap),
+    ):
+        with (
+            Sandbox(seed=0, latency=latency, scale=args.scale, subaccounts=args.fleet) as sb,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            sb.faults.max_in_flight = server_cap
+            config = sb.tap_config(max_concurrent_requests=configured)
+            streams = fleet_streams(config)
+            sb.clear_requests()
+            run = run_tap(config, None, streams, Path(tmp))
+            throttled = sum(1 for r in sb.requests if r.status == 429)
+            records = sum(len(v) for v in run["records"].values())
+            figures[label] = run["wall"]
+            print(
+                f"{label:<28} records {records:>7,}   requests {len(sb.requests):>6,}   "
+                f"429s {throttled:>5,}   wall {run['wall']:7.2f} s"
+            )
+    at_cap, above = figures.values()
+    print(f"ratio (above the cap ÷ at the cap): {above / at_cap:.2f}")
+
+
 def main() -> int:
     """Parse arguments and run one mode."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mode", choices=["pipeline", "cpu", "memory"], default="pipeline")
+    parser.add_argument(
+        "--mode", choices=["pipeline", "cpu", "memory", "fleet", "limit"], default="pipeline"
+    )
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument(
         "--scale",
         type=float,
-        default=9.0,
-        help="sandbox size (9: ~20,600 messages in the main account)",
+        default=None,
+        help="sandbox size (default 9: ~20,600 messages in the main account; limit mode 1)",
     )
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="max_concurrent_requests (tap default 32)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs in cpu mode")
     parser.add_argument("--small-scale", type=float, default=3.0)
     parser.add_argument("--large-scale", type=float, default=60.0)
+    parser.add_argument(
+        "--subaccounts",
+        type=int,
+        action="append",
+        help="fleet mode: subaccounts in the sandbox (repeatable; default 200 and 2000)",
+    )
+    parser.add_argument("--cap", type=int, default=4, help="limit mode: the sandbox's cap")
+    parser.add_argument("--fleet", type=int, default=20, help="limit mode: extra subaccounts")
     args = parser.parse_args()
-    {"pipeline": pipeline, "cpu": cpu, "memory": memory}[args.mode](args)
+    if args.scale is None:
+        args.scale = 1.0 if args.mode == "limit" else 9.0
+    modes = {"pipeline": pipeline, "cpu": cpu, "memory": memory, "fleet": fleet, "limit": limit}
+    modes[args.mode](args)
     return 0
 
 

@@ -10,9 +10,16 @@ order, so STATE messages never claim a record that has not been written.
 * A job is one list (stream + context); its pages are fetched one after the other.
 * Jobs are served by priority: their position in the depth-first order the SDK will read
   them in, so what is needed next is fetched first.
-* At most ``max_concurrent_requests`` requests are in flight; a 429 halves that number
-  and successes raise it again by one (additive increase, multiplicative decrease), slowly
-  near the level where the last 429 came.
+* At most ``max_concurrent_requests`` requests are in flight. Twilio answers 429 (error
+  20429) when an account has more requests in flight than it allows, and publishes no
+  number: a 429 lowers the requests allowed in flight to one below the number that were
+  in flight when the throttled request was sent, and the request is retried after a pause
+  of about one response time (not seconds of backoff). Successes raise the number again
+  by one (after as many successes as requests allowed), and probe the level of the last
+  429 only after ``PROBE_FACTOR`` times as many, so a steady limit costs few 429s and a
+  raised one is found.
+* ``Retry-After`` is waited for by the request that got it only: a worker sleeping on it
+  does not count against the workers, so the other requests go on.
 * Read-ahead is bounded: each job keeps at most two unread pages, and all jobs together
   at most ``BUFFER_BYTES`` of unread response bodies, so memory stays flat.
 """
@@ -21,11 +28,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import random
 import threading
+import time
 import typing as t
 from collections import deque
 
 import requests
+
+from tap_twilio import fast_path
 
 if t.TYPE_CHECKING:
     from tap_twilio.client import TwilioStream
@@ -34,6 +45,10 @@ BUFFER_BYTES = 48 * 1024 * 1024
 PAGES_AHEAD = 2
 IDLE_SECONDS = 2.0
 PROBE_FACTOR = 8
+#: Response time assumed before any response was seen (seconds).
+FIRST_RESPONSE_SECONDS = 0.1
+#: Longest pause after a 429 without Retry-After (seconds).
+MAX_PAUSE_SECONDS = 5.0
 
 
 class Job:
@@ -75,8 +90,14 @@ class Fetcher:
         self._seq = itertools.count()
         self._workers = 0
         self._idle = 0
+        self._sleeping = 0  # workers waiting out a Retry-After or a backoff
+        self._active = 0  # workers holding a job, not asleep: at most ``allowed`` take one
+        self._local = threading.local()  # per thread: requests in flight when it sent
+        self._response_seconds = FIRST_RESPONSE_SECONDS  # moving average
         self.buffered = 0
         self.waiting_for: Job | None = None
+        #: Told of requests, 429s, lists and pages (tap_twilio.progress.Progress).
+        self.observer: t.Any = None
 
     @property
     def parallel(self) -> bool:
@@ -101,6 +122,9 @@ class Fetcher:
         self, stream: TwilioStream, context: dict | None, priority: tuple
     ) -> t.Iterator[tuple[Job, requests.Response]]:
         """The pages of a list, in order (read ahead when a job exists, else fetched now)."""
+        observer = self.observer
+        if observer is not None:
+            observer.list_started(stream, context)
         with self._lock:
             job = self._jobs.pop(_job_key(stream, context), None)
         if job is None:
@@ -109,7 +133,10 @@ class Fetcher:
                 with self._lock:
                     self._enqueue(job)
         if not self.parallel:
-            yield from self._inline_pages(job)
+            for page in self._inline_pages(job):
+                if observer is not None:
+                    observer.page_read(stream, page[1], job.next_request is None)
+                yield page
             return
         while True:
             with self._lock:
@@ -128,6 +155,9 @@ class Fetcher:
                     raise job.error
                 else:
                     return
+                last = job.done and not job.pages
+            if observer is not None:
+                observer.page_read(stream, response, last)
             yield job, response
 
     def _inline_pages(self, job: Job) -> t.Iterator[tuple[Job, requests.Response]]:
@@ -149,8 +179,14 @@ class Fetcher:
         heapq.heappush(self._heap, (job.priority, next(self._seq), job))
         if self._idle:
             self._jobs_ready.notify()
-        # More queued jobs than idle workers to take them: start another worker.
-        if len(self._heap) > self._idle and self._workers < self.max_concurrency:
+        self._spawn_if_needed()
+
+    def _spawn_if_needed(self) -> None:
+        """More queued jobs than idle workers to take them: start another worker.
+
+        Workers asleep on a Retry-After (or a backoff) do not count: the others go on.
+        """
+        if len(self._heap) > self._idle and self._workers - self._sleeping < self.max_concurrency:
             self._workers += 1
             threading.Thread(target=self._work, name="twilio-fetch", daemon=True).start()
 
@@ -171,9 +207,13 @@ class Fetcher:
                 _, _, job = heapq.heappop(self._heap)
                 job.queued = False
                 self._parked.add(job)
-            if self._heap:
+            # No more workers hold jobs than requests may be in flight: the jobs needed
+            # first get the free slots, instead of every worker taking a job and waiting.
+            if self._heap and self._active < self.allowed:
                 _, _, job = heapq.heappop(self._heap)
                 job.queued = False
+                self._active += 1
+                self._local.counted = True
                 return job
             self._idle += 1
             notified = self._jobs_ready.wait(timeout=IDLE_SECONDS)
@@ -197,6 +237,7 @@ class Fetcher:
                 job.next_request = None
             with self._lock:
                 job.fetching = False
+                self._release_active()
                 if response is not None:
                     job.pages.append(response)
                     self.buffered += len(response.content or b"")
@@ -205,6 +246,14 @@ class Fetcher:
                 elif len(job.pages) < PAGES_AHEAD:
                     self._enqueue(job)
                 self._pages.notify_all()
+
+    def _release_active(self) -> None:
+        """This worker no longer holds a job (or sleeps): another may take one."""
+        if getattr(self._local, "counted", False):
+            self._local.counted = False
+            self._active -= 1
+            if self._idle:
+                self._jobs_ready.notify()
 
     def _fetch(self, job: Job) -> requests.Response:
         """Fetch the job's next page (with the stream's retries) and line up the one after."""
@@ -215,20 +264,34 @@ class Fetcher:
         def attempt(prepared: requests.PreparedRequest, context: dict | None) -> requests.Response:
             # Every attempt, retries included, waits for a free slot: after a 429 fewer
             # requests are in flight, not just fewer new lists started.
+            local = self._local
             with self._lock:
+                if getattr(local, "sleeping", False):
+                    local.sleeping = False
+                    self._sleeping -= 1
+                    if getattr(local, "resume", False):
+                        local.resume = False
+                        local.counted = True
+                        self._active += 1
                 while self.in_flight >= self.allowed:
                     self._slots.wait()
                 self.in_flight += 1
+                local.level = self.in_flight
+            started = time.monotonic()
             try:
-                return stream._request(prepared, context)
+                return fast_path.send(stream, prepared, context)
             except requests.RequestException as exc:
                 if exc.request is None:  # e.g. a body cut short: name the request anyway
                     exc.request = prepared
                 raise
             finally:
+                elapsed = time.monotonic() - started
                 with self._lock:
                     self.in_flight -= 1
+                    self._response_seconds += (elapsed - self._response_seconds) / 16
                     self._slots.notify()
+                if self.observer is not None:
+                    self.observer.request_done(stream.name, elapsed)
 
         response = stream.request_decorator(attempt)(request, job.context)
         job.next_request = stream.next_request(request, response)
@@ -237,18 +300,47 @@ class Fetcher:
     # Rate adaptation -------------------------------------------------------------------
 
     def throttled(self) -> None:
-        """Twilio answered 429: halve the requests in flight, remember where it happened."""
+        """Twilio answered 429: allow one request fewer than were in flight when it was sent.
+
+        More than Twilio's limit were in flight then (20429: "your account exceeds allowed
+        concurrency"); the level is remembered and probed again only rarely.
+        """
         with self._lock:
-            self._ceiling = min(self._ceiling, self.allowed)
-            self.allowed = max(1, self.allowed // 2)
+            level = getattr(self._local, "level", None) or self.allowed
+            self._ceiling = min(self._ceiling, level)
+            self.allowed = max(1, min(self.allowed, level - 1))
             self._successes = 0
+        if self.observer is not None:
+            self.observer.throttled_once()
+
+    def retry_pause(self, attempt: int) -> float:
+        """Seconds to wait before retrying a 429 that has no Retry-After.
+
+        About one response time (a slot frees up about that often), with jitter, doubling
+        on each further 429 of the same request up to ``MAX_PAUSE_SECONDS``.
+        """
+        base = max(0.005, self._response_seconds)
+        return min(MAX_PAUSE_SECONDS, base * 2 ** min(attempt, 8) * random.uniform(0.5, 1.5))
+
+    def sleeping(self) -> None:
+        """This thread is about to wait before a retry: let another worker take its place."""
+        local = self._local
+        with self._lock:
+            if not getattr(local, "sleeping", False):
+                local.sleeping = True
+                self._sleeping += 1
+                if getattr(local, "counted", False):
+                    local.resume = True
+                    self._release_active()
+                self._spawn_if_needed()
 
     def succeeded(self) -> None:
         """A request succeeded: allow one more in flight after a run of successes.
 
         Up to just below the level of the last 429 that takes ``allowed`` successes in a
-        row; probing that level again takes ``PROBE_FACTOR`` times as many, so a steady
-        limit (Twilio's per-account concurrency) costs few 429s, and a raised one is found.
+        row; probing that level (and each one above it) takes ``PROBE_FACTOR`` times as
+        many, so a steady limit (Twilio's per-account concurrency) costs few 429s, and a
+        raised one is found.
         """
         with self._lock:
             if self.allowed >= self.max_concurrency:
@@ -261,8 +353,12 @@ class Fetcher:
                 self.allowed += 1
                 self._successes = 0
                 if self.allowed >= self._ceiling:
-                    self._ceiling = self.max_concurrency + 1
+                    # That level held: the next one is probed as slowly (the limit is
+                    # near), so a steady limit costs one 429 per PROBE_FACTOR rounds.
+                    self._ceiling = self.allowed + 1
                 self._slots.notify()
+                if self._idle:
+                    self._jobs_ready.notify()
 
 
 def _job_key(stream: TwilioStream, context: dict | None) -> tuple:

@@ -34,7 +34,7 @@ def test_requests_equal_the_floor(sandbox):
     assert all(r.status == 200 for r in requests)
     # No page is asked for twice.
     pages = Counter(
-        (r.username, r.path, tuple(sorted((k, tuple(v)) for k, v in r.query.items())))
+        (r.username, r.product, r.path, tuple(sorted((k, tuple(v)) for k, v in r.query.items())))
         for r in requests
     )
     assert [p for p, n in pages.items() if n > 1] == []

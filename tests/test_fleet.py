@@ -1,0 +1,377 @@
+"""Fleets of subaccounts: request floor, STATE size and rate, sharding, progress, 429s.
+
+Behaviour and request counts only, never seconds: the figures (wall time, CPU, STATE
+bytes for 200 and 2,000 subaccounts) come from ``scripts/benchmark.py --mode fleet``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import typing as t
+from collections import Counter
+
+import pytest
+from singer_sdk.helpers import _state as sdk_state
+from singer_sdk.streams import Stream
+from singer_sdk.streams import _state as sdk_stream_state
+from twilio_sandbox import Sandbox
+
+from tap_twilio import fast_path as twilio_state
+from tap_twilio.fetcher import Fetcher
+from tap_twilio.tap import TapTwilio, check_config
+from tests.conftest import SyncResult, catalog_for, run_cli, run_tap, write_config
+from tests.test_faults import ALL_KEYS, secrets_of
+
+FLEET = 30
+# Lists read once per account (and their children), without numbers for sale.
+FLEET_STREAMS = [
+    "accounts",
+    "account_balance",
+    "addresses",
+    "applications",
+    "calls",
+    "conferences",
+    "incoming_phone_numbers",
+    "keys",
+    "messages",
+    "message_media",
+    "outgoing_caller_ids",
+    "queues",
+    "recordings",
+    "transcriptions",
+    "usage_records",
+    "usage_triggers",
+    "alerts",
+    "monitor_events",
+    "conversation_services",
+    "conversations",
+    "studio_flows",
+    "chat_services",
+    "sip_trunks",
+    "verify_services",
+    "taskrouter_workspaces",
+]
+
+
+@pytest.fixture(scope="module")
+def fleet() -> t.Iterator[Sandbox]:
+    """The default organisation plus FLEET small subaccounts (read-only)."""
+    with Sandbox(seed=5, subaccounts=FLEET) as sb:
+        yield sb
+
+
+def _keys(result: SyncResult, stream: str) -> list[tuple]:
+    key = ALL_KEYS.get(stream, ("sid",))
+    return result.keys(stream, key)
+
+
+def _account_requests(sb: Sandbox, sid: str) -> int:
+    return sum(1 for r in sb.requests if r.username == sid or f"/Accounts/{sid}/" in r.path)
+
+
+# ---------------------------------------------------------------------------- requests
+
+
+def test_an_empty_subaccount_costs_one_request_per_list(fleet):
+    fleet.clear_requests()
+    result = run_tap(fleet.tap_config(), streams=FLEET_STREAMS)
+    with_data = {
+        r.get("account_sid")
+        for stream, rows in result.records.items()
+        if stream != "accounts"
+        for r in rows
+    }
+    empty = [sid for sid in fleet.fleet_sids if sid not in with_data]
+    assert len(empty) >= FLEET // 2, "the fleet should be mostly empty"
+    tap = TapTwilio(config=fleet.tap_config(), validate_config=False)
+    # One request per per-account list; subaccounts have no balance (never requested).
+    lists = [
+        name
+        for name in FLEET_STREAMS
+        if tap.streams[name].parent_stream_type is not None
+        and tap.streams[name].parent_stream_type.name == "accounts"
+        and name != "account_balance"
+    ]
+    for sid in empty:
+        assert _account_requests(fleet, sid) == len(lists), sid
+
+
+# ---------------------------------------------------------------------------- state
+
+
+def _all_partitions(state: dict) -> t.Iterator[tuple[str, dict]]:
+    for name, bookmark in state.get("bookmarks", {}).items():
+        for partition in bookmark.get("partitions", []):
+            yield name, partition
+
+
+def test_state_holds_only_bookmarks(fleet):
+    """No partition without a bookmark, no full-table stream, no in-run markers."""
+    result = run_tap(fleet.tap_config(), streams=FLEET_STREAMS)
+    state = result.state
+    tap = TapTwilio(config=fleet.tap_config(), validate_config=False)
+    for name in state["bookmarks"]:
+        assert tap.streams[name].replication_key, f"{name} is full-table but in the state"
+    partitions = list(_all_partitions(state))
+    assert partitions
+    for name, partition in partitions:
+        assert partition.get("replication_key_value"), (name, partition)
+        assert not set(partition) & {"progress_markers", "starting_replication_value"}
+    # The state grows with the accounts that have data, not with lists x accounts.
+    with_messages = {r["account_sid"] for r in result.records["messages"]}
+    messages = [p for n, p in partitions if n == "messages"]
+    assert {p["context"]["account_sid"] for p in messages} == with_messages
+    # The incremental run resumes from it: every bookmark is kept or moved forward.
+    again = run_tap(fleet.tap_config(), streams=FLEET_STREAMS, state=state)
+    before = {(n, json.dumps(p["context"])): p["replication_key_value"] for n, p in partitions}
+    after = {
+        (n, json.dumps(p["context"])): p["replication_key_value"]
+        for n, p in _all_partitions(again.state)
+    }
+    assert all(after[k] >= v for k, v in before.items())
+
+
+def test_state_is_written_at_a_bounded_rate(fleet, tmp_path):
+    """With a long interval a sync writes one STATE, at the end: none per finished list."""
+    config_path = write_config(tmp_path, fleet.tap_config())
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(catalog_for(fleet.tap_config(), FLEET_STREAMS)))
+    args = ["--config", str(config_path), "--catalog", str(catalog)]
+    slow = run_cli(args, env={"TAP_TWILIO_STATE_INTERVAL": "3600"})
+    assert slow.returncode == 0, slow.stderr[-2000:]
+    assert slow.stdout.count('"type":"STATE"') == 1
+    assert slow.stdout.rstrip().splitlines()[-1].startswith('{"type":"STATE"')
+    frequent = run_cli(args, env={"TAP_TWILIO_STATE_INTERVAL": "0"})
+    assert frequent.returncode == 0, frequent.stderr[-2000:]
+    last = [line for line in frequent.stdout.splitlines() if '"type":"STATE"' in line]
+    assert len(last) > 1
+    assert json.loads(last[-1]) == json.loads(slow.stdout.rstrip().splitlines()[-1])
+
+
+def test_sdk_state_internals_are_where_we_replace_them():
+    """tap_twilio/fast_path.py replaces these singer-sdk internals: an upgrade that moves one
+    fails here, naming it."""
+    assert hasattr(sdk_state, "StateWriter")
+    assert hasattr(sdk_state.StateWriter, "write_state")
+    assert hasattr(sdk_stream_state.StreamStateManager, "get_context_state")
+    assert "_state_manager" in Stream.__init__.__code__.co_names
+    tap = TapTwilio(config={"account_sid": "AC" + "0" * 32, "auth_token": "x"})
+    assert isinstance(tap._state_writer, twilio_state.BoundedStateWriter)
+    assert all(
+        isinstance(s.state_manager, twilio_state.IndexedStateManager) for s in tap.streams.values()
+    )
+
+
+def test_compact_state_keeps_bookmarks_only():
+    state = {
+        "bookmarks": {
+            "keys": {"partitions": [{"context": {"account_sid": "AC1"}}]},
+            "messages": {
+                "partitions": [
+                    {"context": {"account_sid": "AC1"}},
+                    {
+                        "context": {"account_sid": "AC2"},
+                        "replication_key": "date_sent",
+                        "replication_key_value": "2026-11-01T00:00:00+00:00",
+                        "progress_markers": {"Note": "…"},
+                    },
+                ]
+            },
+        }
+    }
+    assert twilio_state.compact_state(state) == {
+        "bookmarks": {
+            "messages": {
+                "partitions": [
+                    {
+                        "context": {"account_sid": "AC2"},
+                        "replication_key": "date_sent",
+                        "replication_key_value": "2026-11-01T00:00:00+00:00",
+                    }
+                ]
+            }
+        }
+    }
+
+
+# ---------------------------------------------------------------------------- sharding
+
+
+def _shard_of(sid: str, count: int) -> int:
+    return int.from_bytes(hashlib.sha256(sid.encode()).digest()[:8], "big") % count + 1
+
+
+SHARD_STREAMS = ["accounts", "messages", "calls", "incoming_phone_numbers", "keys", "alerts"]
+
+
+def test_shards_together_equal_one_unsharded_run(fleet):
+    whole = run_tap(fleet.tap_config(), streams=SHARD_STREAMS)
+    count = 4
+    shards = [
+        run_tap(fleet.tap_config(account_shard=f"{i}/{count}"), streams=SHARD_STREAMS)
+        for i in range(1, count + 1)
+    ]
+    owners: Counter = Counter()
+    for index, shard in enumerate(shards, 1):
+        sids = [r["sid"] for r in shard.records.get("accounts", [])]
+        owners.update(sids)
+        for sid in sids:
+            expected = 1 if sid == fleet.account_sid else _shard_of(sid, count)
+            assert expected == index, (sid, index)
+    assert max(owners.values()) == 1, "an account in two shards"
+    assert set(owners) == {r["sid"] for r in whole.records["accounts"]}
+    assert all(len(s.records.get("accounts", [])) > 0 for s in shards)
+    for stream in SHARD_STREAMS:
+        union = [k for shard in shards for k in _keys(shard, stream)]
+        assert sorted(union) == sorted(_keys(whole, stream)), stream
+
+
+def test_changing_the_number_of_shards_loses_nothing(fleet):
+    """Shard i of N keeps its own state; after N changes, an account whose bookmark is
+    in another shard's state is read from the start again (nothing is skipped)."""
+    two = [run_tap(fleet.tap_config(account_shard=f"{i}/2"), streams=SHARD_STREAMS) for i in (1, 2)]
+    # Three shards, each resuming from the state of the shard with its index (if any).
+    three = [
+        run_tap(
+            fleet.tap_config(account_shard=f"{i}/3"),
+            streams=SHARD_STREAMS,
+            state=two[i - 1].state if i <= 2 else None,
+        )
+        for i in (1, 2, 3)
+    ]
+    merged = {"bookmarks": {}}
+    for shard in two:
+        for name, bookmark in shard.state["bookmarks"].items():
+            entry = merged["bookmarks"].setdefault(name, {"partitions": []})
+            entry["partitions"] += bookmark.get("partitions", [])
+    incremental = run_tap(fleet.tap_config(), streams=SHARD_STREAMS, state=merged)
+    for stream in SHARD_STREAMS:
+        union = {k for shard in three for k in _keys(shard, stream)}
+        assert set(_keys(incremental, stream)) <= union, stream
+
+
+@pytest.mark.parametrize("shard", ["0/4", "5/4", "1/0", "a/4", "2"])
+def test_a_bad_shard_is_one_config_line(sandbox, tmp_path, shard):
+    config = sandbox.tap_config(account_shard=shard)
+    proc = run_cli(["--config", str(write_config(tmp_path, config))])
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("tap-twilio: error: invalid config: setting account_shard"), last
+
+
+def test_shard_with_account_sids_is_refused():
+    config = {
+        "account_sid": "AC" + "0" * 32,
+        "auth_token": "x",
+        "account_sids": ["AC" + "0" * 32],
+        "account_shard": "1/2",
+    }
+    assert check_config(config) == ["give either account_sids or account_shard, not both"]
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def test_progress_lines_on_a_slow_sandbox_hold_no_secret(tmp_path):
+    with Sandbox(seed=9, latency=0.03, subaccounts=6) as sb:
+        config = sb.tap_config()
+        catalog = tmp_path / "catalog.json"
+        catalog.write_text(json.dumps(catalog_for(config, FLEET_STREAMS)))
+        proc = run_cli(
+            ["--config", str(write_config(tmp_path, config)), "--catalog", str(catalog)],
+            env={"TAP_TWILIO_PROGRESS_SECONDS": "0.2"},
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        lines = proc.stderr.splitlines()
+        progress = [line for line in lines if "| Progress: " in line]
+        assert progress, proc.stderr[-2000:]
+        pattern = re.compile(
+            r"Progress: \d+:\d\d:\d\d elapsed, accounts [\d,]+ of [\d,]+\+?, [\d,]+ records, "
+            r"[\d,]+ requests \([\d,]+ answered 429\), [\d,.]+ requests/s$"
+        )
+        assert all(pattern.search(line) for line in progress), progress[:2]
+        total = len(sb.accounts)
+        finished = [line for line in lines if "Sync finished: " in line]
+        assert len(finished) == 1
+        assert f"accounts {total} of {total}," in finished[0]
+        summary = [line for line in lines if "| Stream messages: " in line]
+        assert len(summary) == 1 and re.search(r"[\d,]+ records, [\d,]+ requests", summary[0])
+        # The SDK's per-request and per-list lines stay off INFO by default.
+        assert "METRIC" not in proc.stderr
+        assert "Beginning sync of" not in proc.stderr
+        for secret in secrets_of(sb, config):
+            assert secret not in proc.stderr + proc.stdout
+
+
+def test_metric_lines_come_back_on_request(sandbox, tmp_path):
+    config = sandbox.tap_config()
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(catalog_for(config, ["accounts", "keys"])))
+    args = ["--config", str(write_config(tmp_path, config)), "--catalog", str(catalog)]
+    proc = run_cli(args, env={"TAP_TWILIO_METRICS_LOGLEVEL": "INFO"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "http_request_duration" in proc.stderr
+
+
+# ---------------------------------------------------------------------------- 429s
+
+
+def test_429_lowers_concurrency_to_below_its_level_and_regrows():
+    fetcher = Fetcher(8)
+    fetcher._local.level = 7  # the 429 came with 7 requests in flight
+    fetcher.throttled()
+    assert fetcher.allowed == 6
+    fetcher._local.level = 6
+    fetcher.throttled()
+    assert fetcher.allowed == 5
+    fetcher._local.level = 8  # sent before the others shrank it: no lower than now
+    fetcher.throttled()
+    assert fetcher.allowed == 5
+    for _ in range(5 * 8 - 1):  # probing the level of the last 429 takes 8x as long
+        fetcher.succeeded()
+    assert fetcher.allowed == 5
+    fetcher.succeeded()
+    assert fetcher.allowed == 6
+    for _ in range(6 * 8 + 7 * 8):  # that level held: the next ones are probed as slowly
+        fetcher.succeeded()
+    assert fetcher.allowed == 8
+
+
+def test_429_without_retry_after_waits_about_one_response_time(fresh_sandbox, no_sleep):
+    """Above 3 in flight the sandbox answers 429 without Retry-After: each retry waits a
+    fraction of a second (a few response times at most), not seconds of backoff."""
+    sb = fresh_sandbox
+    sb.faults.max_in_flight = 3
+    sb.faults.latency = 0.02
+    result = run_tap(sb.tap_config(max_concurrent_requests=12), streams=FLEET_STREAMS[:12])
+    throttled = sum(1 for r in sb.requests if r.status == 429)
+    assert throttled > 0, "the cap was never reached: the test proves nothing"
+    served = sum(1 for r in sb.requests if r.status == 200)
+    assert throttled < served / 10
+    assert no_sleep and max(no_sleep) < 1.0, sorted(no_sleep)[-5:]
+    assert {r["sid"] for r in result.records["messages"]} == {
+        r["sid"] for a in sb.accounts for r in sb.expected("messages", a["sid"])
+    }
+
+
+def test_retry_after_does_not_stall_the_other_requests(fresh_sandbox):
+    """Requests waiting out a Retry-After free their places: the other lists go on.
+
+    With two requests allowed in flight, the Calls lists of all accounts get 429 with
+    ``Retry-After: 1``; other lists are served while they wait."""
+    sb = fresh_sandbox
+    sb.inject("/Calls.json", "429", times=len(sb.active_accounts), retry_after=1)
+    streams = ["accounts", "calls", "messages", "keys", "queues", "applications"]
+    result = run_tap(sb.tap_config(max_concurrent_requests=2), streams=streams)
+    assert sb.pending_faults == []
+    log = list(sb.requests)
+    first_429 = next(i for i, r in enumerate(log) if r.status == 429)
+    last_retry = max(i for i, r in enumerate(log) if r.path.endswith("/Calls.json"))
+    others = [r for r in log[first_429:last_retry] if not r.path.endswith("/Calls.json")]
+    assert len(others) >= 2, [r.path for r in log]
+    assert {r["sid"] for r in result.records["calls"]} == {
+        r["sid"] for a in sb.accounts for r in sb.expected("calls", a["sid"])
+    }
