@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run the whole test suite: ``python3 scripts/run_tests.py [pytest args]``.
 
-Creates ``.venv`` if missing, installs the tap with its test extras, checks style with
-ruff and runs pytest. Needs only Python 3.10+ and access to PyPI.
+Creates ``.venv`` if missing, installs the tap, the sandbox and the ``test`` dependency
+group, checks style with ruff and types with mypy, and runs pytest. Needs only Python 3.10+ and access to PyPI.
 """
 
 from __future__ import annotations
@@ -30,20 +30,21 @@ def main() -> int:
     """Install, lint, test."""
     if not (BIN / "python").exists():
         run(sys.executable, "-m", "venv", str(VENV))
+    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    # Dependency groups (PEP 735) need pip 25.1 or later; a new venv may have an older one.
+    run(*pip, "--upgrade", "pip>=25.1")
     run(
-        str(BIN / "python"),
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--disable-pip-version-check",
+        *pip,
         "-e",
-        ".[test]",
+        ".",
         "-e",
         "./sandbox",  # the local Twilio the tests talk to (a package of its own)
+        "--group",
+        "test",
     )
     run(str(BIN / "ruff"), "check", "tap_twilio", "sandbox", "tests", "scripts")
     run(str(BIN / "ruff"), "format", "--check", "tap_twilio", "sandbox", "tests", "scripts")
+    run(str(BIN / "mypy"))  # the tap package, as configured in pyproject.toml
     result = subprocess.run(
         [str(BIN / "python"), "-m", "pytest", *sys.argv[1:]], cwd=ROOT, check=False
     )

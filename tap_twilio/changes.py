@@ -25,11 +25,19 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from functools import cached_property
+
+from tap_twilio.transforms import parse_datetime, utc_now
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+    from singer_sdk.streams import RESTStream
 
     from tap_twilio.client import TwilioStream
+
+    _Stream = RESTStream[t.Any]
+else:
+    _Stream = object
 
 #: Context keys that name which list of a partition a request reads (never sent as SIDs).
 LIST_KEY = "_list"
@@ -47,8 +55,6 @@ def at_or_after(value: str, start: dt.datetime, iso: str, zulu: str) -> bool:
         return value >= iso
     if len(value) == 20 and value.endswith("Z"):
         return value >= zulu
-    from tap_twilio.client import parse_datetime
-
     return parse_datetime(value) >= start
 
 
@@ -64,8 +70,6 @@ class ReadPlan:
         start = stream.window_start(context)
         self.start = start.replace(microsecond=0) if start is not None else None
         start_date = stream.config.get("start_date")
-        from tap_twilio.client import parse_datetime, utc_now
-
         self.range_start = parse_datetime(start_date) if start_date else None
         days = stream.open_days
         self.horizon = utc_now() - dt.timedelta(days=days) if days else None
@@ -131,8 +135,8 @@ class ReadPlan:
         if not sid or row.get(stream.open_field) not in stream.open_values:
             return
         dated = row.get(stream.replication_key or "")
-        too_old = self.horizon is not None and dated
-        if too_old and not at_or_after(str(dated), self.horizon, *self._horizon):
+        horizon = self.horizon
+        if horizon is not None and dated and not at_or_after(str(dated), horizon, *self._horizon):
             return
         self.still_open.add(sid)
 
@@ -145,11 +149,9 @@ class ReadPlan:
         """
         markers = self.state.get("progress_markers") or {}
         newest = markers.get("replication_key_value")
-        if self.bookmark and newest:
-            from tap_twilio.client import parse_datetime
-
-            if parse_datetime(str(newest)) < parse_datetime(str(self.bookmark)):
-                markers["replication_key_value"] = self.bookmark
+        behind = self.bookmark and newest
+        if behind and parse_datetime(str(newest)) < parse_datetime(str(self.bookmark)):
+            markers["replication_key_value"] = self.bookmark
         if self.still_open:
             self.state[OPEN_STATE_KEY] = sorted(self.still_open)
         else:
@@ -162,3 +164,38 @@ def _both_forms(value: dt.datetime | None) -> tuple[str, str]:
         return "", ""
     value = value.replace(microsecond=0)
     return value.isoformat(), value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FollowsChanges(_Stream):
+    """Declarative switches for the changes a date window cannot show (see above)."""
+
+    #: Read the unfiltered list instead of the date window, for records the window cannot
+    #: show (a date that is never set): see ``tap_twilio.changes``.
+    full_scan: t.ClassVar[bool] = False
+    #: Setting that turns ``full_scan`` off (the date window is read instead).
+    full_scan_setting: t.ClassVar[str | None] = None
+    #: Lists of the records that are still open, read (all emitted) on incremental runs.
+    open_params: t.ClassVar[tuple[dict[str, str], ...]] = ()
+    #: A record whose ``open_field`` is one of ``open_values`` can still change: its SID is
+    #: kept in the partition's state and it is read again until it is final.
+    open_field: t.ClassVar[str] = "status"
+    open_values: t.ClassVar[frozenset[str]] = frozenset()
+    #: Days after its replication value that a dated record stops being followed.
+    open_days: t.ClassVar[int | None] = None
+    #: Field that dates a record without a replication value (placing it in the window).
+    created_field: t.ClassVar[str] = "date_created"
+
+    @cached_property
+    def _follows_changes(self) -> bool:
+        """Whether this stream reads more than its window: sweeps, open lists, open records."""
+        return self.replication_key is not None and bool(
+            self.full_scan or self.open_params or self.open_values
+        )
+
+    @cached_property
+    def scanning(self) -> bool:
+        """Whether the unfiltered list is read instead of the window (a setting may say no)."""
+        if not self.full_scan:
+            return False
+        setting = self.full_scan_setting
+        return not setting or bool(self.config.get(setting, True))

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import typing as t
 from collections import Counter
+from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.contrib.msgspec import encoder as _msgspec_encoder
-from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_twilio import custom
+from tap_twilio.context import RunContext
+from tap_twilio.fast_path import TapFastPath, send
 from tap_twilio.progress import Progress, quiet_sdk_lines
 from tap_twilio.settings import EDGES, REGIONS, check_config, describe_schema_errors
-from tap_twilio.settings import ConfigError as TapConfigError
-from tap_twilio.state import BoundedStateWriter, install_state_manager
 from tap_twilio.streams import STREAMS
 
 if sys.version_info >= (3, 12):
@@ -27,6 +26,8 @@ else:
     from typing_extensions import override
 
 if t.TYPE_CHECKING:
+    import datetime as dt
+
     from singer_sdk.singerlib import Message
     from singer_sdk.streams import Stream
 
@@ -93,7 +94,7 @@ class TwilioWriter(MsgSpecWriter):
             sys.stdout.flush()
 
 
-class TapTwilio(Tap):
+class TapTwilio(TapFastPath, Tap):
     """Singer tap for Twilio."""
 
     name = "tap-twilio"
@@ -106,6 +107,12 @@ class TapTwilio(Tap):
         PluginCapabilities.STREAM_MAPS,
         PluginCapabilities.FLATTENING,
         PluginCapabilities.STRUCTURED_LOGGING,
+        # --test: one request that checks the credentials (run_connection_test).
+        TapCapabilities.TEST,
+        # emit_activate_version_messages (opt-in): lists read whole every run tell the target
+        # which rows are gone (keys deleted, numbers released); see TwilioStream.
+        PluginCapabilities.ACTIVATE_VERSION,
+        # Not BATCH: a child stream would write one batch file per parent record.
     ]
 
     config_jsonschema = th.PropertiesList(
@@ -191,6 +198,18 @@ class TapTwilio(Tap):
             "emitted only by a sync without state.",
         ),
         th.Property(
+            "emit_activate_version_messages",
+            th.BooleanType,
+            default=False,
+            title="Emit ACTIVATE_VERSION Messages",
+            description="Send ACTIVATE_VERSION for the lists read whole on every run "
+            "(accounts, keys, phone numbers, addresses, …), so that a target that honours it "
+            "drops rows Twilio no longer has (deleted keys, released numbers). Never for "
+            "incremental lists or lists read only under some parents. Do not combine with "
+            "account_shard or account_sids into one table: each run would drop the other "
+            "runs' accounts.",
+        ),
+        th.Property(
             "page_size",
             th.IntegerType(minimum=1, maximum=1000),
             title="Page Size",
@@ -216,7 +235,7 @@ class TapTwilio(Tap):
         th.Property(
             "max_concurrent_requests",
             th.IntegerType(minimum=1, maximum=100),
-            default=16,
+            default=32,
             title="Max Concurrent Requests",
             description="Most requests in flight at once (other accounts, streams, parents "
             "and products are read ahead while records are written in the usual order). "
@@ -366,18 +385,6 @@ class TapTwilio(Tap):
         ),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        # STATE at a bounded rate, holding only bookmarks (tap_twilio/state.py).
-        self._state_writer = BoundedStateWriter(self.message_writer)
-
-    @override
-    def load_streams(self) -> list[Stream]:
-        streams = super().load_streams()
-        for stream in streams:
-            install_state_manager(stream)
-        return streams
-
     @override
     def sync_all(self) -> None:
         """The SDK's sync, then the last STATE (also when the sync fails half-way).
@@ -399,16 +406,12 @@ class TapTwilio(Tap):
             completed = True
         finally:
             progress.stop(completed=completed)
-            self._state_writer.write_state(self.state)
-            self._state_writer.flush()
+            self.write_last_state()
 
-    @override
-    def _handle_termination(self, signum: int, frame: t.Any) -> None:  # pragma: no cover
-        try:
-            self._state_writer.write_state(self.state)
-            self._state_writer.flush()
-        finally:
-            super()._handle_termination(signum, frame)
+    @cached_property
+    def run(self) -> RunContext:
+        """What this run's streams share: fetcher, session, credentials, skip lists."""
+        return RunContext(self.config)
 
     @override
     def discover_streams(self) -> list[Stream]:
@@ -430,7 +433,7 @@ class TapTwilio(Tap):
         """
         accounts = self.streams["accounts"]
         request = accounts.first_request(None)
-        response = accounts.request_decorator(accounts._request)(request, None)
+        response = accounts.request_decorator(lambda r, c: send(accounts, r, c))(request, None)
         visible = [row.get("sid") for row in accounts.parse_response(response)]
         self.logger.info(
             "Connection test succeeded: the credentials work for account %s "
@@ -440,18 +443,12 @@ class TapTwilio(Tap):
         )
         return True
 
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        try:
-            errors = super()._validate_config(raise_errors=False)
-        except ConfigValidationError as exc:  # pragma: no cover - raise_errors=False
-            errors = exc.errors
-        problems = [*describe_schema_errors(self.config, self.config_jsonschema), *errors]
+    def config_problems(self, sdk_errors: list[str]) -> list[str]:
+        """Every config problem as one line (schema first, then the rules it cannot say)."""
+        problems = [*describe_schema_errors(self.config, self.config_jsonschema), *sdk_errors]
         if not problems:
             builtin = {cls.name for cls in STREAMS}
             problems = check_config(self.config) + custom.validate_entries(self.config, builtin)
-        if problems and raise_errors:
-            raise TapConfigError(problems[0])
         return problems
 
 

@@ -1,0 +1,44 @@
+"""Every stream of the tap, in the order the SDK syncs them.
+
+* :mod:`tap_twilio.streams.core`: the 2010 API and Monitor alerts;
+* :mod:`tap_twilio.streams.products`: Conversations, Studio, Chat, TaskRouter, …;
+* :mod:`tap_twilio.curated` and :mod:`tap_twilio.spec_streams`: the rest of Twilio.
+"""
+
+from __future__ import annotations
+
+from tap_twilio.streams.core import (
+    ACCOUNT,
+    CORE_STREAMS,
+    AccountChild,
+    AccountProductStream,
+    AccountsStream,
+    AvailablePhoneNumbersStream,
+    CallsStream,
+    ConferencesStream,
+    QueuesStream,
+)
+from tap_twilio.streams.products import PRODUCT_STREAMS, ChatServiceChild, VerifyServicesStream
+
+# The base classes and names the curated and long-tail streams build on.
+__all__ = [
+    "ACCOUNT",
+    "CORE_STREAMS",
+    "PRODUCT_STREAMS",
+    "STREAMS",
+    "AccountChild",
+    "AccountProductStream",
+    "AccountsStream",
+    "AvailablePhoneNumbersStream",
+    "CallsStream",
+    "ChatServiceChild",
+    "ConferencesStream",
+    "QueuesStream",
+    "VerifyServicesStream",
+]
+
+# Curated and long-tail streams build on the classes above, hence imported here.
+from tap_twilio.curated import CURATED_STREAMS
+from tap_twilio.spec_streams import SPEC_STREAMS
+
+STREAMS = CORE_STREAMS + PRODUCT_STREAMS + CURATED_STREAMS + SPEC_STREAMS

@@ -1,0 +1,79 @@
+"""The SDK internals tap_twilio.fast_path replaces: still there, and not changing output."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+from singer_sdk import Tap
+from singer_sdk.streams import RESTStream
+
+from tap_twilio import fast_path
+from tests.conftest import catalog_for, parse_singer, run_cli, write_config
+
+STREAMS = [
+    "accounts",
+    "messages",
+    "message_media",
+    "calls",
+    "usage_records",
+    "conversation_services",
+    "conversations",
+    "conversation_messages",
+    "taskrouter_workspaces",
+    "taskrouter_events",
+]
+
+
+@pytest.mark.parametrize("name", sorted(fast_path.REPLACED))
+def test_replaced_sdk_method_still_has_its_signature(name):
+    method = getattr(RESTStream, name, None)
+    assert method is not None, (
+        f"singer-sdk no longer has RESTStream.{name}: tap_twilio.fast_path relies on it "
+        f"(turn the fast path off with TAP_TWILIO_FAST_PATH=0 and adapt the override)"
+    )
+    params = tuple(inspect.signature(method).parameters)
+    assert params == fast_path.REPLACED[name], (
+        f"singer-sdk changed RESTStream.{name}{params}: the override in tap_twilio.fast_path "
+        f"was written for {fast_path.REPLACED[name]}"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(fast_path.REPLACED_ON_TAP))
+def test_replaced_sdk_tap_method_still_has_its_signature(name):
+    method = getattr(Tap, name, None)
+    assert method is not None, f"singer-sdk no longer has Tap.{name} (tap_twilio.fast_path)"
+    params = tuple(inspect.signature(method).parameters)
+    assert params == fast_path.REPLACED_ON_TAP[name], (
+        f"singer-sdk changed Tap.{name}{params}: tap_twilio.fast_path's override was written "
+        f"for {fast_path.REPLACED_ON_TAP[name]}"
+    )
+
+
+def test_the_fast_path_is_on_by_default():
+    assert fast_path.ENABLED
+    assert "_write_record_message" in vars(fast_path.SDKFastPath)
+
+
+def sync(tmp_path, sandbox, fast: bool):
+    config = sandbox.tap_config()
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(catalog_for(config, STREAMS)))
+    args = ["--config", str(write_config(tmp_path, config)), "--catalog", str(catalog)]
+    done = run_cli(args, env={"TAP_TWILIO_FAST_PATH": "1" if fast else "0"}, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return parse_singer(done.stdout)
+
+
+def test_switching_the_fast_path_off_changes_no_output(tmp_path, sandbox):
+    """Records (in order) and the final state are the same with the SDK's own methods."""
+    fast = sync(tmp_path, sandbox, fast=True)
+    slow = sync(tmp_path, sandbox, fast=False)
+    assert fast.records == slow.records
+    assert {s: m["schema"] for s, m in fast.schemas.items()} == {
+        s: m["schema"] for s, m in slow.schemas.items()
+    }
+    # The same bookmarks; the SDK's own state writer also keeps empty partitions.
+    assert fast.state == fast_path.compact_state(slow.state)
+    assert sum(len(r) for r in fast.records.values()) > 1000
