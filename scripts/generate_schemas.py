@@ -217,7 +217,7 @@ def _curated(
     return StreamDef(spec_file, component, keys, extra_fields=("account_sid", *extra))
 
 
-# Curated streams of every product (issue 12, tap_twilio/curated.py).
+# Curated streams of every product (issue 12, tap_twilio/streams/curated.py).
 INSIGHTS = "twilio_insights_v1.json"
 MESSAGING = "twilio_messaging_v1.json"
 VIDEO = "twilio_video_v1.json"
@@ -296,11 +296,11 @@ CURATED: dict[str, StreamDef] = {
     "regulatory_bundles": _curated(
         "twilio_numbers_v2.json", "numbers.v2.regulatory_compliance.bundle"
     ),
-    # Price lists: reference data read once (no account).
-    "pricing_voice_countries": StreamDef(
+    # Price lists: reference data read once (for the configured account).
+    "pricing_voice_countries": _curated(
         "twilio_pricing_v2.json", "pricing.v2.voice.voice_country", ("iso_country",)
     ),
-    "pricing_messaging_countries": StreamDef(
+    "pricing_messaging_countries": _curated(
         "twilio_pricing_v1.json", "pricing.v1.messaging.messaging_country", ("iso_country",)
     ),
     "supersim_sims": _curated("twilio_supersim_v1.json", "supersim.v1.sim"),
@@ -335,6 +335,7 @@ EXTRA_FIELD_DESCRIPTIONS: dict[str, str] = {
     "period_start": "Start of the usage period, copied from period (added by the tap).",
 }
 
+EXTRA_FIELD_TYPES: dict[str, list[str]] = {"event_index": ["integer", "null"]}
 KEPT_FORMATS = {"date-time": "date-time", "date-time-rfc-2822": "date-time", "date": "date"}
 ANY_TYPE = ["object", "array", "string", "number", "boolean", "null"]
 JSON_VALUE_TYPE = ["object", "array", "string", "number", "integer", "boolean", "null"]
@@ -542,7 +543,7 @@ def build_schema(converter: SpecConverter, stream: str, sdef: StreamDef) -> dict
         if name in properties:
             continue  # already in Twilio's item schema (e.g. queues.account_sid)
         properties[name] = {
-            "type": ["string", "null"],
+            "type": EXTRA_FIELD_TYPES.get(name, ["string", "null"]),
             "description": EXTRA_FIELD_DESCRIPTIONS[name],
         }
 
@@ -576,10 +577,17 @@ def generate(spec_dir: Path) -> tuple[dict[str, str], list[str]]:
 LIST_INDEX = REPO_ROOT / "tap_twilio" / "openapi_lists.json"
 
 
-def _strip_descriptions(schema: Any) -> Any:
-    """A schema without descriptions (the list index only needs types)."""
+def _strip_descriptions(schema: Any, names: bool = False) -> Any:
+    """A schema without descriptions (the list index only needs types).
+
+    ``names``: the keys are property names (a property may be called ``description``).
+    """
     if isinstance(schema, dict):
-        return {k: _strip_descriptions(v) for k, v in schema.items() if k != "description"}
+        return {
+            k: _strip_descriptions(v, names=k == "properties" and not names)
+            for k, v in schema.items()
+            if names or k != "description"
+        }
     if isinstance(schema, list):
         return [_strip_descriptions(v) for v in schema]
     return schema

@@ -36,6 +36,7 @@ def settings_table() -> str:
 
 def streams_table() -> str:
     """One row per stream: name, product, key, replication, what is read, parent, default."""
+    from tap_twilio.spec_streams import SPEC_STREAMS
     from tap_twilio.streams import STREAMS
 
     rows = [
@@ -45,6 +46,8 @@ def streams_table() -> str:
         "|:--------------------|",
     ]
     for cls in STREAMS:
+        if cls in SPEC_STREAMS:
+            continue  # the long tail: summarised per product (longtail_table)
         key = ", ".join(cls.primary_keys or ())
         rk = cls.replication_key if isinstance(cls.replication_key, str) else None
         if rk:
@@ -73,9 +76,38 @@ def streams_table() -> str:
     return "\n".join(rows)
 
 
+def longtail_table() -> str:
+    """The long tail per product: how many lists, which are incremental, and what is left out."""
+    from tap_twilio.spec_streams import SPEC_STREAMS, table
+
+    products: dict[str, list] = {}
+    for cls in SPEC_STREAMS:
+        products.setdefault(cls.product, []).append(cls)
+    rows = [
+        "| Product | Streams | Incremental | Children (parent from the path) | Example |",
+        "|:--------|--------:|------------:|--------------------------------:|:--------|",
+    ]
+    for product, classes in sorted(products.items()):
+        incremental = sum(1 for c in classes if c.replication_key)
+        children = sum(1 for c in classes if c.parent_stream_type.name != "accounts")
+        rows.append(
+            f"| {product} | {len(classes)} | {incremental} | {children} | `{classes[0].name}` |"
+        )
+    rows.append(f"| **all** | **{len(SPEC_STREAMS)}** | | | |")
+    rows += ["", "Left out (a path parameter that no list provides):", ""]
+    rows += [
+        f"- {item['product']} `{item['path']}`: {item['reason']}" for item in table()["left_out"]
+    ]
+    return "\n".join(rows)
+
+
 def render(readme: str) -> str:
-    """README text with both generated sections replaced."""
-    for name, table in (("settings", settings_table()), ("streams", streams_table())):
+    """README text with the generated sections replaced."""
+    for name, table in (
+        ("settings", settings_table()),
+        ("streams", streams_table()),
+        ("longtail", longtail_table()),
+    ):
         pattern = re.compile(
             rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", flags=re.DOTALL
         )

@@ -195,9 +195,7 @@ def test_products_incremental(fresh_sandbox):
     # (a workspace without events in the window has no bookmark, so no partition)
     parts = second.state["bookmarks"]["taskrouter_events"]["partitions"]
     emitted = first.records["taskrouter_events"] + second.records["taskrouter_events"]
-    assert {p["context"]["workspace_sid"] for p in parts} == {
-        e["workspace_sid"] for e in emitted
-    }
+    assert {p["context"]["workspace_sid"] for p in parts} == {e["workspace_sid"] for e in emitted}
 
 
 def test_workspace_filter(sandbox):

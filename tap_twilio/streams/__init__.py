@@ -2,7 +2,7 @@
 
 * :mod:`tap_twilio.streams.core`: the 2010 API and Monitor alerts;
 * :mod:`tap_twilio.streams.products`: Conversations, Studio, Chat, TaskRouter, …;
-* :mod:`tap_twilio.curated` and :mod:`tap_twilio.spec_streams`: the rest of Twilio.
+* :mod:`tap_twilio.streams.curated` and :mod:`tap_twilio.spec_streams`: the rest of Twilio.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
     "CORE_STREAMS",
     "PRODUCT_STREAMS",
     "STREAMS",
+    "STREAM_NAMES",
     "AccountChild",
     "AccountProductStream",
     "AccountsStream",
@@ -38,7 +39,13 @@ __all__ = [
 ]
 
 # Curated and long-tail streams build on the classes above, hence imported here.
-from tap_twilio.curated import CURATED_STREAMS
 from tap_twilio.spec_streams import SPEC_STREAMS
+from tap_twilio.streams.curated import CURATED_STREAMS
 
 STREAMS = CORE_STREAMS + PRODUCT_STREAMS + CURATED_STREAMS + SPEC_STREAMS
+
+#: Every built-in stream's name (the SDK declares ``name`` per instance: the ignore).
+STREAM_NAMES: frozenset[str] = frozenset(
+    cls.name  # type: ignore[misc]
+    for cls in STREAMS
+)
