@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up and run the whole test suite: ``python3 scripts/run_tests.py [pytest args]``.
 
-Creates ``.venv`` if missing, installs the tap, the sandbox and the ``test`` dependency
-group, checks style with ruff and types with mypy, and runs pytest. Needs only Python 3.10+ and access to PyPI.
+Creates ``.venv`` if missing, installs the tap, the sandbox and the ``test``
+dependency group, checks style with ruff and types with mypy, and runs pytest. Needs
+only Python 3.10+ and access to PyPI.
 """
 
 from __future__ import annotations

@@ -17,11 +17,13 @@ Replaced SDK methods (all on ``singer_sdk.Stream`` / ``RESTStream``):
 * ``_increment_stream_state``: no partition lookup for a record that cannot move the
   bookmark (unsorted streams keep the largest value seen).
 * ``_request``: the response body read in one call instead of 10 kB chunks.
+* ``__init__`` (``_HTTPStream``'s): no ``requests.Session`` per stream; the run shares one.
 
 STATE (see "STATE at a bounded rate" below) replaces ``Tap._state_writer`` and each stream's
 ``_state_manager``, and ``Tap._handle_termination`` writes the last STATE on SIGTERM. Always
 in force, whatever the switch: ``Tap._validate_config`` (config problems as one line each;
-the SDK has no hook for the wording).
+the SDK has no hook for the wording), and the SDK's ``@final`` ``Tap.sync_all`` (progress
+lines around it, the last STATE after it) and ``Tap.run_connection_test`` (one request).
 
 Also used here: ``helpers._catalog.pop_deselected_record_properties`` (the SDK's own
 selection filter), ``_write_request_duration_log`` and ``_LOG_REQUEST_METRIC_URLS`` (the
@@ -44,6 +46,7 @@ from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._state import StateWriter
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage, StateMessage
+from singer_sdk.streams import Stream as SDKStream
 from singer_sdk.streams._state import StreamStateManager
 
 from tap_twilio.pagination import TwilioPaginator, read_whole_body
@@ -108,6 +111,30 @@ class SDKFastPath(_Stream):
     """The overrides, defined only while the switch is on."""
 
     if ENABLED:
+
+        def __init__(
+            self,
+            tap: Tap,
+            name: str | None = None,
+            schema: t.Any = None,
+            path: str | None = None,
+            *,
+            http_method: str | None = None,
+        ) -> None:
+            """The SDK's set-up of an HTTP stream without the ``requests.Session`` it makes.
+
+            ``_HTTPStream.__init__`` builds one session per stream (about 1 ms each, for
+            hundreds of streams at every discovery); the run shares one
+            (``RunContext.session``, ``TwilioStream.requests_session``).
+            """
+            if path:
+                self.path = path
+            self._http_headers: dict[str, str] = {}
+            self._http_method = http_method
+            self._requests_session = None
+            self._compiled_jsonpath = None
+            self._next_page_token_compiled_jsonpath = None
+            SDKStream.__init__(self, name=name, schema=schema, tap=tap)
 
         @override
         def _write_schema_message(self) -> None:
@@ -430,7 +457,7 @@ class IndexedStateManager(StreamStateManager):
         return pending
 
     def _partitions(self) -> list:
-        partitions = self.stream_state.setdefault("partitions", [])
+        partitions: list = self.stream_state.setdefault("partitions", [])
         if partitions is not self._indexed or len(partitions) != self._indexed_len:
             self._reindex(partitions)
         return partitions
@@ -500,7 +527,7 @@ class TapFastPath(_Tap):
             # Replaces the SDK's StateWriter (Tap._state_writer): see BoundedStateWriter.
             self._state_writer = BoundedStateWriter(self.message_writer)
 
-        @override
+        @override  # type: ignore[misc]  # final in the SDK
         def load_streams(self) -> list[Stream]:
             streams = super().load_streams()
             for stream in streams:
@@ -515,12 +542,37 @@ class TapFastPath(_Tap):
             finally:
                 super()._handle_termination(signum, frame)
 
+    @override  # type: ignore[misc]  # final in the SDK: no hook around a sync
+    def sync_all(self) -> None:
+        """The SDK's sync with progress lines, then the last STATE (also after a failure).
+
+        The SDK moves a bookmark only once every record of its partition is written, so
+        the state at any moment claims only written records.
+        """
+        try:
+            with self.progress_lines():  # type: ignore[attr-defined]  # TapTwilio's
+                super().sync_all()
+        finally:
+            self.write_last_state()
+
+    @override  # type: ignore[misc]  # final in the SDK
+    def run_connection_test(self) -> bool:
+        """``--test``: one request that checks the credentials, not a sync of every stream."""
+        return bool(self.check_credentials())  # type: ignore[attr-defined]  # TapTwilio's
+
     def write_last_state(self) -> None:
-        """Write the state as it is now (the bounded writer may be holding it back)."""
+        """Write the state as it is now, and every record still batched.
+
+        The bounded writer may be holding the state back; a STATE equal to the last one is
+        not written again, so nothing else would write the batched records.
+        """
         writer = self._state_writer
         if isinstance(writer, BoundedStateWriter):
             writer.write_state(self.state)
             writer.flush()
+        flush = getattr(self.message_writer, "flush", None)
+        if flush is not None:
+            flush()
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

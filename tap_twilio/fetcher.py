@@ -39,6 +39,8 @@ import requests
 from tap_twilio import fast_path
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
     from tap_twilio.client import TwilioStream
 
 BUFFER_BYTES = 48 * 1024 * 1024
@@ -54,7 +56,7 @@ MAX_PAUSE_SECONDS = 5.0
 class Job:
     """One list to read: its pages in order, fetched by workers, read by the SDK."""
 
-    def __init__(self, stream: TwilioStream, context: dict | None, priority: tuple) -> None:
+    def __init__(self, stream: TwilioStream, context: Context | None, priority: tuple) -> None:
         self.stream = stream
         self.context = context
         self.priority = priority
@@ -106,7 +108,7 @@ class Fetcher:
 
     # Consumer side (the SDK's thread) -------------------------------------------------
 
-    def submit(self, stream: TwilioStream, context: dict | None, priority: tuple) -> None:
+    def submit(self, stream: TwilioStream, context: Context | None, priority: tuple) -> None:
         """Queue a list for reading ahead (no-op when it is queued already)."""
         key = _job_key(stream, context)
         with self._lock:
@@ -119,7 +121,7 @@ class Fetcher:
                 self._enqueue(job)
 
     def pages(
-        self, stream: TwilioStream, context: dict | None, priority: tuple
+        self, stream: TwilioStream, context: Context | None, priority: tuple
     ) -> t.Iterator[tuple[Job, requests.Response]]:
         """The pages of a list, in order (read ahead when a job exists, else fetched now)."""
         observer = self.observer
@@ -261,7 +263,9 @@ class Fetcher:
         assert request is not None
         stream = job.stream
 
-        def attempt(prepared: requests.PreparedRequest, context: dict | None) -> requests.Response:
+        def attempt(
+            prepared: requests.PreparedRequest, context: Context | None
+        ) -> requests.Response:
             # Every attempt, retries included, waits for a free slot: after a 429 fewer
             # requests are in flight, not just fewer new lists started.
             local = self._local
@@ -361,5 +365,5 @@ class Fetcher:
                     self._jobs_ready.notify()
 
 
-def _job_key(stream: TwilioStream, context: dict | None) -> tuple:
+def _job_key(stream: TwilioStream, context: Context | None) -> tuple:
     return (stream.name, tuple(sorted((context or {}).items())))

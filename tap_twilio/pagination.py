@@ -88,5 +88,5 @@ def read_whole_body(response: requests.Response) -> None:
     except urllib3.exceptions.SSLError as exc:
         raise requests.exceptions.SSLError(exc, request=response.request) from exc
     finally:
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]  # as requests does
         raw.release_conn()

@@ -26,7 +26,7 @@ import os
 import threading
 import time
 import typing as t
-from collections import Counter
+from collections import Counter, defaultdict
 
 if t.TYPE_CHECKING:
     import requests
@@ -63,7 +63,9 @@ class Progress:
         self.interval = progress_seconds() if interval is None else interval
         self.started = time.monotonic()
         self.requests: Counter = Counter()  # per stream, retries included
-        self.seconds: Counter = Counter()  # per stream: time spent waiting for responses
+        self.seconds: defaultdict[str, float] = defaultdict(
+            float
+        )  # per stream: time spent waiting for responses
         self.throttled = 0
         self.accounts_listed = 0
         self.accounts_complete = False  # every page of Accounts.json read

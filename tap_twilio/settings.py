@@ -238,7 +238,7 @@ def json_kind(value: t.Any) -> str:
 
 def describe_schema_errors(config: Mapping[str, t.Any], schema: Mapping[str, t.Any]) -> list[str]:
     """Schema problems as lines that name the setting and never echo a secret."""
-    from jsonschema import Draft7Validator  # type: ignore[import-untyped]
+    from jsonschema import Draft7Validator
 
     lines = []
     for error in Draft7Validator(schema).iter_errors(dict(config)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import typing as t
 from collections import Counter
+from contextlib import contextmanager
 from functools import cached_property
 
 from singer_sdk import Tap
@@ -14,11 +15,12 @@ from singer_sdk.contrib.msgspec import encoder as _msgspec_encoder
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_twilio import custom
+from tap_twilio.client import TwilioStream
 from tap_twilio.context import RunContext
 from tap_twilio.fast_path import TapFastPath, send
 from tap_twilio.progress import Progress, quiet_sdk_lines
 from tap_twilio.settings import EDGES, REGIONS, check_config, describe_schema_errors
-from tap_twilio.streams import STREAMS
+from tap_twilio.streams import STREAM_NAMES, STREAMS
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -84,6 +86,10 @@ class TwilioWriter(MsgSpecWriter):
     def write_line(self, line: bytes) -> None:
         """Write an encoded non-RECORD message (a STATE) after the batch, and flush."""
         self._batch += line
+        self._write_batch(flush=True)
+
+    def flush(self) -> None:
+        """Write out the records still batched (the end of a sync: no STATE may follow)."""
         self._write_batch(flush=True)
 
     def _write_batch(self, *, flush: bool = False) -> None:
@@ -385,28 +391,23 @@ class TapTwilio(TapFastPath, Tap):
         ),
     ).to_dict()
 
-    @override
-    def sync_all(self) -> None:
-        """The SDK's sync, then the last STATE (also when the sync fails half-way).
-
-        The SDK moves a bookmark only once every record of its partition is written, so
-        the state at any moment claims only written records; in-run markers are dropped.
-        """
+    @contextmanager
+    def progress_lines(self) -> t.Iterator[None]:
+        """Progress lines while the sync runs and a summary per stream at its end."""
         records = getattr(self.message_writer, "records", None)
         progress = Progress(self.logger, records if records is not None else Counter())
         quiet_sdk_lines(self.metrics_logger, [stream.logger for stream in self.streams.values()])
         for stream in self.streams.values():
-            if hasattr(stream, "fetcher"):
+            if isinstance(stream, TwilioStream):
                 stream.fetcher.observer = progress
                 break
         progress.start()
         completed = False
         try:
-            super().sync_all()
+            yield
             completed = True
         finally:
             progress.stop(completed=completed)
-            self.write_last_state()
 
     @cached_property
     def run(self) -> RunContext:
@@ -417,7 +418,7 @@ class TapTwilio(TapFastPath, Tap):
     def discover_streams(self) -> list[Stream]:
         streams: list[Stream] = [stream_class(tap=self) for stream_class in STREAMS]
         # Discovery runs without config validation; custom entries must still make sense.
-        problems = custom.validate_entries(self.config, {cls.name for cls in STREAMS})
+        problems = custom.validate_entries(self.config, set(STREAM_NAMES))
         if problems:
             raise custom.CustomStreamError(problems[0])
         for entry in self.config.get("custom_streams") or []:
@@ -425,14 +426,15 @@ class TapTwilio(TapFastPath, Tap):
             streams.append(stream_class(tap=self, schema=schema))
         return streams
 
-    @override
-    def run_connection_test(self) -> bool:
+    def check_credentials(self) -> bool:
         """Check the credentials with one request (Accounts.json), not a sync of every stream.
 
         A wrong token fails here with Twilio's one-line 401; the stdout stays empty.
         """
         accounts = self.streams["accounts"]
+        assert isinstance(accounts, TwilioStream)
         request = accounts.first_request(None)
+        assert request is not None
         response = accounts.request_decorator(lambda r, c: send(accounts, r, c))(request, None)
         visible = [row.get("sid") for row in accounts.parse_response(response)]
         self.logger.info(
@@ -447,7 +449,7 @@ class TapTwilio(TapFastPath, Tap):
         """Every config problem as one line (schema first, then the rules it cannot say)."""
         problems = [*describe_schema_errors(self.config, self.config_jsonschema), *sdk_errors]
         if not problems:
-            builtin = {cls.name for cls in STREAMS}
+            builtin = set(STREAM_NAMES)
             problems = check_config(self.config) + custom.validate_entries(self.config, builtin)
         return problems
 

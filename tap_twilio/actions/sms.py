@@ -11,7 +11,7 @@ import datetime as dt
 import typing as t
 from urllib.parse import urlsplit
 
-from twilio.base.exceptions import TwilioException, TwilioRestException  # type: ignore[import-untyped]
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from tap_twilio.actions.common import (
     EXIT_AMBIGUOUS,
@@ -36,7 +36,7 @@ from tap_twilio.client import error_line
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
-    from twilio.rest import Client  # type: ignore[import-untyped]
+    from twilio.rest import Client
 
 #: Largest PageSize of the Messages list.
 MAX_PAGE_SIZE = 1000

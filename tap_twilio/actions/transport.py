@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from twilio.http import HttpClient  # type: ignore[import-untyped]
-from twilio.http.response import Response  # type: ignore[import-untyped]
-from twilio.rest import Client  # type: ignore[import-untyped]
+from twilio.http import HttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
 
 from tap_twilio import retry
 from tap_twilio.actions.common import PROG
