@@ -55,8 +55,10 @@ def streams_table() -> str:
             lower = f"`{cls.start_param}=`" if cls.start_param else ""
             upper = f" + `{cls.end_param}=`" if cls.end_param else ""
             filt = lower + upper if cls.start_param else "—"
-            if cls.full_scan:
+            if cls.full_scan and cls.full_scan_setting:
                 filt = f"whole list (with `{cls.full_scan_setting}: false`: {filt})"
+            elif cls.full_scan:
+                filt = "whole list; emitted: updated since the bookmark, or open"
             for params in cls.open_params:
                 filt += " + " + ", ".join(f"`{k}={v}`" for k, v in params.items())
             if cls.open_values:

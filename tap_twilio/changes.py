@@ -13,10 +13,11 @@ escape it, and the streams that have them declare how they are caught:
 * **Records that change without a new date.** A message sent two days ago that is
   delivered (and priced) today; a conversation that closes. A record whose
   ``open_field`` says it can still change is remembered in the partition's state (its
-  SID, under ``open_sids``) and read again on every run until it is final: found in this
-  run's lists, or else fetched by SID (one request each). Streams with ``open_params``
-  also read the lists of the records still open (``State=active`` …) on every
-  incremental run, which is what keeps an old open conversation's new messages coming.
+  SID, under ``open_sids``) and emitted again on every run until it is final: found in
+  this run's lists, or else fetched by SID (one request each). Conversations are read
+  whole (Twilio filters them on creation only) and every open one is emitted
+  (``emit_open``), which keeps an old open conversation's new messages coming, while the
+  closed history's messages are never read again.
 
 Nothing here depends on the order of a list.
 """
@@ -115,6 +116,9 @@ class ReadPlan:
         if sid in self.tracked or self.start is None:
             return True
         stream = self.stream
+        still_open = stream.emit_open and row.get(stream.open_field) in stream.open_values
+        if still_open and self._in_range(row):
+            return True
         value = row.get(stream.replication_key or "") or row.get(stream.created_field)
         if not value:
             return True
@@ -174,6 +178,9 @@ class FollowsChanges(_Stream):
     full_scan: t.ClassVar[bool] = False
     #: Setting that turns ``full_scan`` off (the date window is read instead).
     full_scan_setting: t.ClassVar[str | None] = None
+    #: Emit every record still open (``open_values``), changed or not: their children may
+    #: have changed (an open conversation's new messages).
+    emit_open: t.ClassVar[bool] = False
     #: Lists of the records that are still open, read (all emitted) on incremental runs.
     open_params: t.ClassVar[tuple[dict[str, str], ...]] = ()
     #: A record whose ``open_field`` is one of ``open_values`` can still change: its SID is

@@ -94,13 +94,14 @@ def reference_is_the_truth(reference: SyncResult, sb: Sandbox, start: dt.datetim
 def in_range(sb: Sandbox, stream: str, start: dt.datetime) -> list[dict]:
     """Sandbox rows dated (or, undated, created) at or after ``start``.
 
-    Conversations count from their creation, and their messages come with them.
+    Conversations count from their last update (the tap's bookmark), and their messages
+    come with them.
     """
     if stream == "conversation_messages":
         inside = {c["sid"] for c in in_range(sb, "conversations", start)}
         rows = [r for a in sb.active_accounts for r in sb.expected(stream, a["sid"])]
         return [r for r in rows if r["conversation_sid"] in inside]
-    field_name = {"messages": "date_sent", "calls": "start_time"}.get(stream, "date_created")
+    field_name = {"messages": "date_sent", "calls": "start_time"}.get(stream, "date_updated")
     rows = []
     for account in sb.active_accounts:
         for row in sb.expected(stream, account["sid"]):

@@ -92,7 +92,6 @@ def test_incremental_run_reads_only_conversations_that_can_change(history):
         key=lambda c: c["date_created"],
     )
     old_open, closing = ordered[0], ordered[1]
-    assert closing["sid"] not in created_in_window(sb, first.state), "pick an older one"
     late = sb.add("conversation_messages", conversation_sid=old_open["sid"], body="late reply")
     last = sb.add("conversation_messages", conversation_sid=closing["sid"], body="last words")
     sb.update("conversations", closing["sid"], state="closed")
@@ -102,43 +101,43 @@ def test_incremental_run_reads_only_conversations_that_can_change(history):
 
     read = [s for s in (conversation_of(r.path) for r in sb.requests) if s]
     # Messages and participants only of the conversations that can have changed: those
-    # still open, the one closed since the last run, and those created inside the window
-    # (bookmark minus the lookback); never the closed history.
-    changing = open_before | created_in_window(sb, first.state)
+    # still open, and those updated since the bookmark minus the lookback (the one closed
+    # since the last run among them); never the closed history.
+    changing = open_before | updated_in_window(sb, first.state)
+    assert closing["sid"] in changing
     assert len(changing) < len(before) / 5
     assert set(read) == changing
     assert Counter(read) == {sid: pages_of(sb, sid) for sid in changing}
     assert len(closed - changing) >= HISTORY
     assert not (closed - changing) & set(read)
-    # Per service: created since the bookmark, State=active, State=inactive; plus one
-    # fetch by SID for the conversation that closed since.
+    # The conversations lists themselves are read whole (Twilio filters them on creation
+    # only, and a closed conversation can still be renamed): 100 a page, no fetch by SID.
+    by_service = Counter(c["chat_service_sid"] for c in all_conversations(sb))
     services = {
         s["sid"] for a in sb.active_accounts for s in sb.expected("conversation_services", a["sid"])
     }
-    with_history = {c["chat_service_sid"] for c in before}
     lists = [r for r in sb.requests if r.path.endswith("/Conversations")]
-    # (a service that has never had a conversation has no bookmark: one unfiltered read)
-    assert len(lists) == 3 * len(with_history) + len(services - with_history)
-    fetched = [r.path.rsplit("/", 1)[-1] for r in sb.requests if "/Conversations/CH" in r.path]
-    fetched = [sid for sid in fetched if sid.startswith("CH") and len(sid) == 34]
-    assert fetched == [closing["sid"]]
+    assert len(lists) == sum(max(1, math.ceil(by_service[s] / 100)) for s in services)
+    assert not [r for r in sb.requests if "/Conversations/CH" in r.path and r.path[-34:-32] == "CH"]
     # What changed is emitted, with its final state.
     emitted = {r["sid"]: r for r in second.records["conversation_messages"]}
     assert late["sid"] in emitted and last["sid"] in emitted
     states = {r["sid"]: r["state"] for r in second.records["conversations"]}
     assert states[closing["sid"]] == "closed"
     assert set(states) == changing
-    # The closed conversation is not followed any more: the next run does not fetch it.
+    # A closed conversation renamed later is emitted again (updated since the bookmark).
+    renamed = sorted(closed - changing)[0]
+    sb.update("conversations", renamed, friendly_name="renamed after closing")
     sb.clear_requests()
     third = run_tap(sb.tap_config(), streams=STREAMS, state=second.state)
+    names = {r["sid"]: r["friendly_name"] for r in third.records["conversations"]}
+    assert names[renamed] == "renamed after closing"
     read = {s for s in (conversation_of(r.path) for r in sb.requests) if s}
-    assert read == (open_before - {closing["sid"]}) | created_in_window(sb, second.state)
-    assert not [r for r in sb.requests if r.path.endswith(closing["sid"])]
-    assert third.records["conversations"]
+    assert read == (open_before - {closing["sid"]}) | updated_in_window(sb, second.state)
 
 
-def created_in_window(sb: Sandbox, state: dict) -> set[str]:
-    """Conversations created at or after their service's bookmark minus the 1-day lookback."""
+def updated_in_window(sb: Sandbox, state: dict) -> set[str]:
+    """Conversations updated at or after their service's bookmark minus the 1-day lookback."""
     marks = {
         p["context"]["chat_service_sid"]: parse_datetime(p["replication_key_value"])
         for p in state["bookmarks"]["conversations"]["partitions"]
@@ -148,5 +147,5 @@ def created_in_window(sb: Sandbox, state: dict) -> set[str]:
         c["sid"]
         for c in all_conversations(sb)
         if c["chat_service_sid"] in marks
-        and parse_datetime(c["date_created"]) >= marks[c["chat_service_sid"]] - dt.timedelta(days=1)
+        and parse_datetime(c["date_updated"]) >= marks[c["chat_service_sid"]] - dt.timedelta(days=1)
     }

@@ -65,12 +65,14 @@ class ConversationServiceChild(ProductStream):
 
 
 class ConversationsStream(ConversationServiceChild):
-    """Conversations of every service; an incremental run reads only those that can change.
+    """Conversations of every service; only those that can have changed are emitted.
 
-    Read each run: conversations created since the bookmark (``StartDate``), those still
-    open (``State=active``, ``State=inactive``), and by SID those open at the last run that
-    are neither (closed since). A closed conversation takes no new messages, so its
-    messages and participants are never read again. See ``tap_twilio.changes``.
+    Twilio filters conversations on creation only, and a closed conversation can still be
+    renamed or get new attributes: the list is read whole (100 a page) and emitted are the
+    conversations updated since the bookmark (minus the lookback), those still open, and
+    those open at the last run. Their messages and participants are read; a closed
+    conversation takes no new messages, so the closed history's are never read again.
+    See ``tap_twilio.changes``.
     """
 
     name = "conversations"
@@ -79,8 +81,8 @@ class ConversationsStream(ConversationServiceChild):
     replication_key = "date_updated"
     start_param = "StartDate"
     end_param = "EndDate"
-    # https://www.twilio.com/docs/conversations/api/conversation-resource (State filter)
-    open_params = ({"State": "active"}, {"State": "inactive"})
+    full_scan = True
+    emit_open = True
     open_field = "state"
     # https://www.twilio.com/docs/conversations/states-timers: closed is final
     open_values = frozenset({"initializing", "active", "inactive"})
