@@ -74,48 +74,24 @@ STREAMS: dict[str, StreamDef] = {
     "available_phone_number_countries": StreamDef(
         API, AVAILABLE, ("account_sid", "country_code"), extra_fields=("account_sid",)
     ),
-    "available_phone_numbers_local": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_local",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
-    "available_phone_numbers_mobile": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_mobile",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
-    "available_phone_numbers_toll_free": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_toll_free",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
-    "available_phone_numbers_national": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_national",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
-    "available_phone_numbers_voip": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_voip",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
-    "available_phone_numbers_shared_cost": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_shared_cost",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
-    "available_phone_numbers_machine_to_machine": StreamDef(
-        API,
-        f"{AVAILABLE}.available_phone_number_machine_to_machine",
-        ("account_sid", "iso_country", "phone_number"),
-        extra_fields=("account_sid", "country_code"),
-    ),
+    # Numbers for sale: one list per number type, all with the same shape.
+    **{
+        f"available_phone_numbers_{kind}": StreamDef(
+            API,
+            f"{AVAILABLE}.available_phone_number_{kind}",
+            ("account_sid", "iso_country", "phone_number"),
+            extra_fields=("account_sid", "country_code"),
+        )
+        for kind in (
+            "local",
+            "mobile",
+            "toll_free",
+            "national",
+            "voip",
+            "shared_cost",
+            "machine_to_machine",
+        )
+    },
     "calls": StreamDef(API, "api.v2010.account.call"),
     "conferences": StreamDef(API, "api.v2010.account.conference"),
     "conference_participants": StreamDef(

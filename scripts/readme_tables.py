@@ -59,8 +59,6 @@ def streams_table() -> str:
                 filt = f"whole list (with `{cls.full_scan_setting}: false`: {filt})"
             elif cls.full_scan:
                 filt = "whole list; emitted: updated since the bookmark, or open"
-            for params in cls.open_params:
-                filt += " + " + ", ".join(f"`{k}={v}`" for k, v in params.items())
             if cls.open_values:
                 filt += f"; by SID: open at the last run (`{cls.open_field}`)"
         else:

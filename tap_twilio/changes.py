@@ -43,8 +43,7 @@ else:
 #: Context keys that name which list of a partition a request reads (never sent as SIDs).
 LIST_KEY = "_list"
 SID_KEY = "_sid"
-#: Values of ``LIST_KEY``: one of the open lists (``open:0``), or one record by SID.
-OPEN = "open"
+#: Value of ``LIST_KEY`` for a read of one record by SID.
 FETCH = "fetch"
 #: Partition state key holding the SIDs of records that can still change.
 OPEN_STATE_KEY = "open_sids"
@@ -79,12 +78,6 @@ class ReadPlan:
         self._horizon = _both_forms(self.horizon)
         self.seen: set[str] = set()
         self.still_open: set[str] = set()
-        base = dict(context or {})
-        self.lists: list[Context | None] = [context]
-        if self.state.get("replication_key_value"):
-            self.lists += [
-                {**base, LIST_KEY: f"{OPEN}:{i}"} for i in range(len(stream.open_params))
-            ]
         self._refetch: list[Context] | None = None
 
     def refetch(self) -> list[Context]:
@@ -100,13 +93,10 @@ class ReadPlan:
         sid = row.get("sid")
         if sid in self.seen:
             return False
-        which = (list_context or {}).get(LIST_KEY)
-        if which is None:
-            wanted = not self.stream.scanning or self._changed(row, sid)
-        elif which == FETCH:
+        if (list_context or {}).get(LIST_KEY) == FETCH:
             wanted = True
-        else:  # an open list: everything in the synced range
-            wanted = self._in_range(row)
+        else:
+            wanted = not self.stream.scanning or self._changed(row, sid)
         if wanted and sid is not None:
             self.seen.add(sid)
         return wanted
@@ -181,8 +171,6 @@ class FollowsChanges(_Stream):
     #: Emit every record still open (``open_values``), changed or not: their children may
     #: have changed (an open conversation's new messages).
     emit_open: t.ClassVar[bool] = False
-    #: Lists of the records that are still open, read (all emitted) on incremental runs.
-    open_params: t.ClassVar[tuple[dict[str, str], ...]] = ()
     #: A record whose ``open_field`` is one of ``open_values`` can still change: its SID is
     #: kept in the partition's state and it is read again until it is final.
     open_field: t.ClassVar[str] = "status"
@@ -194,10 +182,8 @@ class FollowsChanges(_Stream):
 
     @cached_property
     def _follows_changes(self) -> bool:
-        """Whether this stream reads more than its window: sweeps, open lists, open records."""
-        return self.replication_key is not None and bool(
-            self.full_scan or self.open_params or self.open_values
-        )
+        """Whether this stream reads more than its window: a whole list, open records."""
+        return self.replication_key is not None and bool(self.full_scan or self.open_values)
 
     @cached_property
     def scanning(self) -> bool:

@@ -202,11 +202,8 @@ class TwilioStream(
         if self.list_key:
             params["PageSize"] = self.page_size
         params.update(self.extra_params)
-        if which is None:
-            if not self.scanning:
-                params.update(self.window_params(context))
-        else:
-            params.update(self.open_params[int(which.partition(":")[2])])
+        if not self.scanning:
+            params.update(self.window_params(context))
         return params
 
     @override
@@ -252,12 +249,9 @@ class TwilioStream(
             yield from self._read_list(context, context)
             return
         plan = ReadPlan(self, context)
-        for list_context in plan.lists[1:]:
-            self.fetcher.submit(self, list_context, ())
-        for list_context in plan.lists:
-            for row in self._read_list(list_context, context, plan.keep):
-                plan.emitted(row)
-                yield row
+        for row in self._read_list(context, context, plan.keep):
+            plan.emitted(row)
+            yield row
         for list_context in plan.refetch():
             self.fetcher.submit(self, list_context, ())
         for list_context in plan.refetch():
