@@ -39,6 +39,10 @@ PROGRESS_SECONDS = 30.0
 METRICS_LEVEL_ENV = "TAP_TWILIO_METRICS_LOGLEVEL"
 #: INFO lines the SDK writes once per list and account; shown again at DEBUG.
 PER_LIST_LINES = ("Beginning sync of ", "Starting incremental sync of ")
+#: The SDK's once-per-partition warning that an unsorted list's progress is not resumable:
+#: every Twilio list here is read unsorted by design (the bookmark is the largest value
+#: seen, written when a list is done), so it says nothing a user can act on.
+UNSORTED_LINE = "Stream is assumed to be unsorted"
 
 
 def progress_seconds() -> float:
@@ -161,12 +165,14 @@ class Progress:
 
 
 class _PerListLines(logging.Filter):
-    """Drops the SDK's once-per-list INFO lines unless the logger shows DEBUG."""
+    """Drops the SDK's once-per-list lines unless the logger shows DEBUG."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno != logging.INFO or not isinstance(record.msg, str):
+        if not isinstance(record.msg, str):
             return True
-        if not record.msg.startswith(PER_LIST_LINES):
+        per_list = record.levelno == logging.INFO and record.msg.startswith(PER_LIST_LINES)
+        unsorted = record.levelno == logging.WARNING and record.msg.startswith(UNSORTED_LINE)
+        if not (per_list or unsorted):
             return True
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
@@ -190,6 +196,6 @@ def quiet_sdk_lines(
         logging.DEBUG
     ):
         metrics_logger.setLevel(logging.WARNING)
-    for logger in stream_loggers:
+    for logger in (logging.getLogger("singer_sdk"), *stream_loggers):
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)

@@ -2,11 +2,12 @@
 
 ``tests/test_outputs.py`` compares it with ``tests/fixtures/outputs.json``, written by
 ``python -m tests.outputs --write``, so that a change of structure is proven to change
-nothing users see. The sandbox's data moves with the clock, so timestamps become ``T``
-(their presence is compared, their conversion has tests of its own) and streams whose rows
-depend on a window over the clock (retention, default windows) are left out; each stream
-is summarised by its record count and a digest of its sorted records; the state's shape
-(partitions, keys, open SIDs) is kept whole.
+nothing users see. The sandbox lays its data out around its clock (denser in the UTC
+daytime), and the tap's windows (lookback, retention) are measured on its own clock: both
+run on one clock set to ``CLOCK`` (time-machine, ticking), so that the outputs are the same
+whatever the time of day. Timestamps still become ``T`` (their presence is compared, their
+conversion has tests of its own); each stream is summarised by its record count and a
+digest of its sorted records; the state's shape (partitions, keys, open SIDs) is kept whole.
 """
 
 from __future__ import annotations
@@ -19,44 +20,34 @@ import re
 import sys
 from pathlib import Path
 
+import time_machine
 from twilio_sandbox import Sandbox
 
-from tap_twilio.streams import STREAMS
 from tests.conftest import run_tap
 from tests.expect import change_the_sandbox
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "outputs.json"
 
 
-#: Streams whose rows depend on where the clock is (a retention limit or a default window),
-#: and their children.
-def _clock_windowed(cls: type) -> bool:
-    """Whether a stream's rows, or its parent's, depend on where the clock is."""
-    if (
-        getattr(cls, "retention_days", None)
-        or getattr(cls, "window_required", False)
-        or getattr(cls, "default_window_days", None)
-    ):
-        return True
-    parent = getattr(cls, "parent_stream_type", None)
-    if getattr(cls, "name", "") == "taskrouter_task_queue_statistics":
-        return True  # statistics of the last 15 minutes: a snapshot of the clock
-    return parent is not None and _clock_windowed(parent)
-
-
-CLOCK_WINDOWED = frozenset(cls.name for cls in STREAMS if _clock_windowed(cls))
+#: Where the clock of both the sandbox and the tap stands when the outputs are made.
+CLOCK = dt.datetime(2026, 6, 15, 16, 30, tzinfo=dt.timezone.utc)
+#: Streams whose rows are a snapshot of the seconds a run takes (the last 15 minutes).
+CLOCK_WINDOWED = frozenset({"taskrouter_task_queue_statistics"})
 SEED = 31
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def normalise(value: object, now: dt.datetime, host: str) -> object:
-    """The value with every timestamp replaced by ``T``, and the sandbox's address (a free
-    port, different each run) by ``SANDBOX``."""
+def normalise(value: object, host: str) -> object:
+    """The value with every timestamp (text, or epoch milliseconds in ``*_ms``) replaced by
+    ``T``, and the sandbox's address (a free port, different each run) by ``SANDBOX``."""
     if isinstance(value, dict):
-        return {k: normalise(v, now, host) for k, v in value.items()}
+        return {
+            k: "T" if k.endswith("_ms") and isinstance(v, int) else normalise(v, host)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [normalise(v, now, host) for v in value]
+        return [normalise(v, host) for v in value]
     if isinstance(value, str):
         value = value.replace(host, "SANDBOX")
         if _DATETIME.match(value) or _DATE.match(value):
@@ -64,16 +55,16 @@ def normalise(value: object, now: dt.datetime, host: str) -> object:
     return value
 
 
-def summary(result, now: dt.datetime, host: str) -> dict:
+def summary(result, host: str) -> dict:
     """Per stream: record count and digest; the final state (normalised)."""
     streams = {}
     for stream, records in sorted(result.records.items()):
         if stream in CLOCK_WINDOWED:
             continue
-        lines = sorted(json.dumps(normalise(r, now, host), sort_keys=True) for r in records)
+        lines = sorted(json.dumps(normalise(r, host), sort_keys=True) for r in records)
         digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
         streams[stream] = {"records": len(records), "sha256": digest}
-    state = normalise(result.state, now, host)
+    state = normalise(result.state, host)
     bookmarks = state.get("bookmarks", {})
     for stream in CLOCK_WINDOWED & set(bookmarks):
         del bookmarks[stream]
@@ -85,16 +76,15 @@ def summary(result, now: dt.datetime, host: str) -> dict:
 
 def outputs() -> dict:
     """A full sync, then an incremental one after the sandbox changed, summarised."""
-    with Sandbox(seed=SEED) as sb:
-        now = sb.org.now
+    with time_machine.travel(CLOCK, tick=True), Sandbox(seed=SEED) as sb:
         config = sb.tap_config()
         full = run_tap(config)
         change_the_sandbox(sb, "outputs")
         incremental = run_tap(config, state=full.state)
         host = sb.url
         return {
-            "full": summary(full, now, host),
-            "incremental": summary(incremental, now, host),
+            "full": summary(full, host),
+            "incremental": summary(incremental, host),
         }
 
 
