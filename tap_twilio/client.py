@@ -59,7 +59,7 @@ else:
 if t.TYPE_CHECKING:
     from collections.abc import Generator, Iterable
 
-    from singer_sdk.helpers.types import Context
+    from singer_sdk.helpers.types import Context, Record
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 SCHEMAS_DIR = SchemaDirectory(schemas)
@@ -83,6 +83,12 @@ class TwilioStream(
     empty_on_404: t.ClassVar[bool] = False
     #: Extra query parameters sent on the first page.
     extra_params: t.ClassVar[dict[str, str]] = {}
+
+    #: Context key under which child lists get a record's ``child_field`` (None: the
+    #: children, if any, get the context of this list, as in the SDK).
+    child_key: t.ClassVar[str | None] = None
+    #: The record field children get under ``child_key``.
+    child_field: t.ClassVar[str] = "sid"
 
     schema: t.ClassVar[StreamSchema] = StreamSchema(SCHEMAS_DIR)
     is_sorted = False
@@ -108,6 +114,33 @@ class TwilioStream(
     @property
     def timeout(self) -> int:
         return int(self.config.get("request_timeout", 60))
+
+    def has_children(self, record: Record) -> bool:
+        """Whether a record can have children (keeps the request floor): all can, here."""
+        return True
+
+    @override
+    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
+        """The account, this list's parents' SIDs and the record's ``child_field``."""
+        if self.child_key is None:
+            return super().get_child_context(record, context)
+        base = context or {}
+        keys = {name: base[name] for name in ("account_sid", *self.context_fields) if name in base}
+        keys.setdefault("account_sid", record.get("account_sid"))
+        return {**keys, self.child_key: record.get(self.child_field)}
+
+    @override
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> Iterable[Context | None]:
+        """Children of the records that can have them and name them (no SID, no children)."""
+        if self.child_key is None:
+            yield from super().generate_child_contexts(record, context)
+            return
+        if self.has_children(record):
+            child = self.get_child_context(record, context)
+            if child and child.get(self.child_key) is not None:
+                yield child
 
     @override
     def backoff_max_tries(self) -> int:
@@ -496,7 +529,3 @@ class ProductStream(TwilioStream):
         if status == 403 or (status == 404 and self.product_root):
             raise ProductUnavailableError(self._error_line(response), response)
         super().validate_response(response)
-
-    def child(self, context: Context | None, **keys: str) -> dict:
-        """A child context: the account plus the parent's SIDs."""
-        return {"account_sid": (context or {}).get("account_sid"), **keys}

@@ -28,26 +28,9 @@ from tap_twilio.streams import (
     AccountChild,
     AccountProductStream,
 )
-from tap_twilio.streams.curated import CURATED_STREAMS, Parent, link_parent
+from tap_twilio.streams.curated import CURATED_STREAMS
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-#: Context keys the built-in parents give their children (their own get_child_context).
-BUILTIN_CHILD_KEYS = {
-    "addresses": "address_sid",
-    "available_phone_number_countries": "country_code",
-    "conferences": "conference_sid",
-    "messages": "message_sid",
-    "conversation_services": "chat_service_sid",
-    "conversations": "conversation_sid",
-    "conversation_users": "user_sid",
-    "studio_flows": "flow_sid",
-    "studio_executions": "execution_sid",
-    "chat_services": "service_sid",
-    "chat_channels": "channel_sid",
-    "taskrouter_workspaces": "workspace_sid",
-    "taskrouter_task_queues": "task_queue_sid",
-    "taskrouter_workers": "worker_sid",
-}
 
 
 #: Fields a product's records may carry beyond the spec's item schema: Conversations
@@ -88,25 +71,37 @@ class SpecListSchemas(SchemaSource):
         return schema
 
 
-def _child_key(parent: type[TwilioStream], wanted: str, field: str) -> str:
-    """The context key a parent gives its children (set on parents that have none yet)."""
-    key = BUILTIN_CHILD_KEYS.get(parent.name) or getattr(parent, "child_key", "")  # type: ignore[misc]
-    if key:
-        return key
-    if issubclass(parent, Parent):
-        parent.child_key, parent.child_field = wanted, field
-    else:
-        link_parent(parent, wanted)
-    return wanted
+def _own_placeholders(path: str) -> list[str]:
+    return [p for p in _PLACEHOLDER.findall(path) if p != "account_sid"]
+
+
+def _child_keys(rows: list[dict]) -> dict[str, tuple[str, str]]:
+    """The context key and record field each parent row gives its children.
+
+    The key is what the parent's first child's path calls the parent's SID.
+    """
+    keys: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        own = _own_placeholders(row["path"])
+        if row["parent"] and own:
+            keys.setdefault(row["parent"], (own[-1], row["parent_field"] or "sid"))
+    return keys
+
+
+def _child_key(parent: type[TwilioStream]) -> str:
+    """The context key a parent gives its children (declared on every parent)."""
+    if parent.child_key is None:
+        raise TypeError(f"{parent.__name__} has long-tail children: declare its child_key")
+    return parent.child_key
 
 
 def _path_for(row: dict, parent: type[TwilioStream] | None) -> tuple[str, tuple[str, ...]]:
     """The row's path with its placeholders named as the parent's context names them."""
-    own = [p for p in _PLACEHOLDER.findall(row["path"]) if p != "account_sid"]
+    own = _own_placeholders(row["path"])
     if parent is None or not own:
         return row["path"], ()
-    inherited = [p for p in _PLACEHOLDER.findall(parent.path) if p != "account_sid"]  # type: ignore[misc]
-    names = [*inherited, _child_key(parent, own[-1], row["parent_field"] or "sid")]
+    inherited = _own_placeholders(parent.path)  # type: ignore[misc]
+    names = [*inherited, _child_key(parent)]
     if len(names) != len(own):
         names = [*own[:-1], names[-1]]
     renamed = iter(names)
@@ -117,7 +112,9 @@ def _path_for(row: dict, parent: type[TwilioStream] | None) -> tuple[str, tuple[
     return path, tuple(names)
 
 
-def _build(row: dict, parent: type[TwilioStream] | None) -> type[TwilioStream]:
+def _build(
+    row: dict, parent: type[TwilioStream] | None, child_key: tuple[str, str] | None
+) -> type[TwilioStream]:
     """One stream class from a row of the table."""
     path, context = _path_for(row, parent)
     api = row["product"] == "api"
@@ -138,12 +135,14 @@ def _build(row: dict, parent: type[TwilioStream] | None) -> type[TwilioStream]:
         "end_param": row.get("end_param"),
         "filter_format": row.get("filter_format", "datetime"),
     }
+    if child_key is not None:
+        attrs["child_key"], attrs["child_field"] = child_key
     if parent is None:
-        bases: tuple[type, ...] = (Parent, AccountChild if api else AccountProductStream)
+        bases: tuple[type, ...] = (AccountChild if api else AccountProductStream,)
         if api:
             attrs["context_fields"] = ("account_sid",)
     else:
-        bases = (Parent, CoreStream if api else ProductStream)
+        bases = (CoreStream if api else ProductStream,)
         attrs["parent_stream_type"] = parent
         attrs["context_fields"] = (("account_sid",) if api else ()) + context
         attrs["state_partitioning_keys"] = ["account_sid"]
@@ -161,7 +160,9 @@ def _build_all() -> tuple[type[TwilioStream], ...]:
         for cls in (*CORE_STREAMS, *PRODUCT_STREAMS, *CURATED_STREAMS)
     }
     built = []
-    for row in table()["lists"]:
+    rows = table()["lists"]
+    child_keys = _child_keys(rows)
+    for row in rows:
         existing = covered.get(normal(row["product"], row["path"]))
         if existing is not None:
             known[row["name"]] = existing
@@ -169,7 +170,7 @@ def _build_all() -> tuple[type[TwilioStream], ...]:
         parent = known.get(row["parent"]) if row["parent"] else None
         if row["parent"] and parent is None:
             continue
-        cls = _build(row, parent)
+        cls = _build(row, parent, child_keys.get(row["name"]))
         known[row["name"]] = SPEC_CLASSES[row["name"]] = cls
         built.append(cls)
     return tuple(built)

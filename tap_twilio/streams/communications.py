@@ -19,7 +19,7 @@ from tap_twilio.streams.core import (
 from tap_twilio.streams.products import VerifyServicesStream
 
 if t.TYPE_CHECKING:
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context
 
 from tap_twilio.streams.parents import CONFERENCE_KEY, ProductChild, ProductList, ProductRoot
 
@@ -32,6 +32,7 @@ class SipDomainsStream(AccountChild):
     name = "sip_domains"
     path = f"{ACCOUNT}/SIP/Domains.json"
     list_key = "domains"
+    child_key = "domain_sid"
     primary_keys = ("sid",)
 
 
@@ -41,6 +42,7 @@ class SipCredentialListsStream(AccountChild):
     name = "sip_credential_lists"
     path = f"{ACCOUNT}/SIP/CredentialLists.json"
     list_key = "credential_lists"
+    child_key = "credential_list_sid"
     primary_keys = ("sid",)
 
 
@@ -50,6 +52,7 @@ class SipIpAccessControlListsStream(AccountChild):
     name = "sip_ip_access_control_lists"
     path = f"{ACCOUNT}/SIP/IpAccessControlLists.json"
     list_key = "ip_access_control_lists"
+    child_key = "ip_access_control_list_sid"
     primary_keys = ("sid",)
 
 
@@ -173,10 +176,7 @@ class VoiceInsightsConferenceSummariesStream(ProductList):
     end_param = "CreatedBefore"
     retention_days = INSIGHTS_DAYS
     child_key = CONFERENCE_KEY
-
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        """Summaries are keyed by the conference's SID."""
-        return self.child(context, conference_sid=record["conference_sid"])
+    child_field = "conference_sid"  # summaries are keyed by the conference's SID
 
 
 class VoiceInsightsConferenceParticipantsStream(ProductChild):
@@ -251,6 +251,7 @@ class MessagingBrandRegistrationsStream(ProductList):
     product = "messaging"
     path = "/v1/a2p/BrandRegistrations"
     list_key = "data"
+    child_key = "brand_sid"
 
 
 class MessagingTollfreeVerificationsStream(ProductList):
@@ -295,6 +296,7 @@ class VerifyRateLimitsStream(VerifyServiceChild):
     name = "verify_service_rate_limits"
     path = "/v2/Services/{service_sid}/RateLimits"
     list_key = "rate_limits"
+    child_key = "rate_limit_sid"
 
 
 class VerifyEntitiesStream(VerifyServiceChild):
@@ -303,6 +305,8 @@ class VerifyEntitiesStream(VerifyServiceChild):
     name = "verify_service_entities"
     path = "/v2/Services/{service_sid}/Entities"
     list_key = "entities"
+    child_key = "identity"
+    child_field = "identity"
 
 
 # Video (video v1)
@@ -342,6 +346,7 @@ class VideoRoomParticipantsStream(VideoRoomChild):
     name = "video_room_participants"
     path = "/v1/Rooms/{room_sid}/Participants"
     list_key = "participants"
+    child_key = "participant_sid"
 
 
 class VideoRoomRecordingsStream(VideoRoomChild):

@@ -152,10 +152,7 @@ class AddressesStream(AccountChild):
     name = "addresses"
     path = f"{ACCOUNT}/Addresses.json"
     list_key = "addresses"
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return {"account_sid": record["account_sid"], "address_sid": record["sid"]}
+    child_key = "address_sid"
 
 
 class DependentPhoneNumbersStream(CoreStream):
@@ -187,6 +184,8 @@ class AvailablePhoneNumberCountriesStream(AccountChild):
     name = "available_phone_number_countries"
     path = f"{ACCOUNT}/AvailablePhoneNumbers.json"
     list_key = "countries"
+    child_key = "country_code"
+    child_field = "country_code"
     primary_keys = ("account_sid", "country_code")
 
     @override
@@ -269,6 +268,13 @@ class CallsStream(AccountChild):
     # https://www.twilio.com/docs/voice/api/call-resource#call-status-values
     open_values = frozenset({"queued", "initiated", "ringing", "in-progress"})
     open_days = 7
+    child_key = "call_sid"
+
+    @override
+    def has_children(self, record: Record) -> bool:
+        # Calls that never started made no request to the application and have no events,
+        # notifications or recordings (https://www.twilio.com/docs/voice/api/call-event-resource).
+        return record.get("start_time") is not None
 
 
 class ConferencesStream(AccountChild):
@@ -277,12 +283,9 @@ class ConferencesStream(AccountChild):
     name = "conferences"
     path = f"{ACCOUNT}/Conferences.json"
     list_key = "conferences"
+    child_key = "conference_sid"
     replication_key = "date_updated"
     start_param = "DateUpdated>"
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return {"account_sid": record["account_sid"], "conference_sid": record["sid"]}
 
 
 class ConferenceParticipantsStream(CoreStream):
@@ -302,6 +305,7 @@ class IncomingPhoneNumbersStream(AccountChild):
     name = "incoming_phone_numbers"
     path = f"{ACCOUNT}/IncomingPhoneNumbers.json"
     list_key = "incoming_phone_numbers"
+    child_key = "resource_sid"
 
 
 class KeysStream(AccountChild):
@@ -326,6 +330,7 @@ class MessagesStream(AccountChild):
     name = "messages"
     path = f"{ACCOUNT}/Messages.json"
     list_key = "messages"
+    child_key = "message_sid"
     replication_key = "date_sent"
     start_param = "DateSent>"
     retention_days = 400
@@ -336,13 +341,8 @@ class MessagesStream(AccountChild):
     open_days = 7
 
     @override
-    def generate_child_contexts(
-        self,
-        record: Record,
-        context: Context | None,
-    ) -> t.Iterable[Context | None]:
-        if str(record.get("num_media") or "0") != "0":
-            yield {"account_sid": record["account_sid"], "message_sid": record["sid"]}
+    def has_children(self, record: Record) -> bool:
+        return str(record.get("num_media") or "0") != "0"  # media only where there is some
 
 
 class MessageMediaStream(CoreStream):
@@ -373,6 +373,13 @@ class QueuesStream(AccountChild):
     name = "queues"
     path = f"{ACCOUNT}/Queues.json"
     list_key = "queues"
+    child_key = "queue_sid"
+
+    @override
+    def has_children(self, record: Record) -> bool:
+        # A queue's members are the calls waiting in it now: none when current_size is 0
+        # (https://www.twilio.com/docs/voice/api/queue-resource).
+        return int(record.get("current_size") or 0) > 0
 
 
 class RecordingsStream(AccountChild):
@@ -381,6 +388,7 @@ class RecordingsStream(AccountChild):
     name = "recordings"
     path = f"{ACCOUNT}/Recordings.json"
     list_key = "recordings"
+    child_key = "recording_sid"
     replication_key = "date_created"
     start_param = "DateCreated>"
     retention_days = 400

@@ -36,7 +36,6 @@ from tap_twilio.streams.communications import (
     VoiceInsightsConferenceParticipantsStream,
     VoiceInsightsConferenceSummariesStream,
 )
-from tap_twilio.streams.parents import Parent, link_parent
 from tap_twilio.streams.platform import (
     ContentTemplatesStream,
     EventSinksStream,
@@ -65,7 +64,7 @@ from tap_twilio.streams.platform import (
     WirelessSimUsageRecordsStream,
 )
 
-__all__ = ["CURATED_STREAMS", "Parent", "link_parent"]
+__all__ = ["CURATED_STREAMS"]
 
 CURATED_STREAMS: tuple[type[CoreStream | ProductStream], ...] = (
     SipDomainsStream,

@@ -6,17 +6,22 @@ Pricing and IoT.
 
 from __future__ import annotations
 
+import sys
 import typing as t
 
 from tap_twilio.streams.core import (
     AccountProductStream,
 )
+from tap_twilio.streams.parents import ProductChild, ProductList, ProductRoot
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
     from singer_sdk.streams import Stream
-
-from tap_twilio.streams.parents import ProductChild, ProductList, ProductRoot
 
 # Serverless (serverless v1)
 
@@ -152,12 +157,10 @@ class IntelligenceTranscriptsStream(ProductList):
     end_param = "BeforeDateCreated"
     child_key = "transcript_sid"
 
-    def generate_child_contexts(
-        self, record: Record, context: Context | None
-    ) -> t.Iterable[Context | None]:
+    @override
+    def has_children(self, record: Record) -> bool:
         """Operator results exist once a transcript is completed."""
-        if record.get("status") == "completed":
-            yield self.get_child_context(record, context)
+        return record.get("status") == "completed"
 
 
 class IntelligenceOperatorResultsStream(ProductChild):
@@ -200,6 +203,7 @@ class EventSubscriptionsStream(ProductList):
     product = "events"
     path = "/v1/Subscriptions"
     list_key = "subscriptions"
+    child_key = "subscription_sid"
 
 
 class TrustHubCustomerProfilesStream(ProductRoot):
@@ -209,6 +213,7 @@ class TrustHubCustomerProfilesStream(ProductRoot):
     product = "trusthub"
     path = "/v1/CustomerProfiles"
     list_key = "results"
+    child_key = "customer_profile_sid"
 
 
 class TrustHubTrustProductsStream(ProductList):
@@ -218,6 +223,7 @@ class TrustHubTrustProductsStream(ProductList):
     product = "trusthub"
     path = "/v1/TrustProducts"
     list_key = "results"
+    child_key = "trust_product_sid"
 
 
 class RegulatoryBundlesStream(ProductRoot):
@@ -227,6 +233,7 @@ class RegulatoryBundlesStream(ProductRoot):
     product = "numbers"
     path = "/v2/RegulatoryCompliance/Bundles"
     list_key = "results"
+    child_key = "bundle_sid"
 
 
 # Pricing: Twilio's price list, the same for every account (reference data): read once,
@@ -285,6 +292,7 @@ class SuperSimSimsStream(ProductRoot):
     product = "supersim"
     path = "/v1/Sims"
     list_key = "sims"
+    child_key = "sim_sid"
 
 
 class SuperSimFleetsStream(ProductList):

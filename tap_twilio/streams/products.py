@@ -18,7 +18,7 @@ else:
     from typing_extensions import override
 
 if t.TYPE_CHECKING:
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context
     from singer_sdk.streams import Stream
 
 
@@ -47,10 +47,7 @@ class ConversationServicesStream(AccountProductStream):
     path = "/v1/Services"
     list_key = "services"
     max_page_size = 100
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, chat_service_sid=record["sid"])
+    child_key = "chat_service_sid"
 
 
 class ConversationServiceChild(ProductStream):
@@ -86,12 +83,7 @@ class ConversationsStream(ConversationServiceChild):
     open_field = "state"
     # https://www.twilio.com/docs/conversations/states-timers: closed is final
     open_values = frozenset({"initializing", "active", "inactive"})
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(
-            context, chat_service_sid=record["chat_service_sid"], conversation_sid=record["sid"]
-        )
+    child_key = "conversation_sid"
 
 
 class ConversationChild(ConversationServiceChild):
@@ -107,6 +99,7 @@ class ConversationMessagesStream(ConversationChild):
     name = "conversation_messages"
     path = "/v1/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages"
     list_key = "messages"
+    child_key = "message_sid"
 
 
 class ConversationParticipantsStream(ConversationChild):
@@ -124,12 +117,7 @@ class ConversationUsersStream(ConversationServiceChild):
     path = "/v1/Services/{chat_service_sid}/Users"
     list_key = "users"
     max_page_size = 50
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(
-            context, chat_service_sid=record["chat_service_sid"], user_sid=record["sid"]
-        )
+    child_key = "user_sid"
 
 
 class ConversationUserConversationsStream(ConversationServiceChild):
@@ -156,10 +144,7 @@ class StudioFlowsStream(AccountProductStream):
     product = "studio"
     path = "/v2/Flows"
     list_key = "flows"
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, flow_sid=record["sid"])
+    child_key = "flow_sid"
 
 
 class StudioExecutionsStream(ProductStream):
@@ -175,10 +160,7 @@ class StudioExecutionsStream(ProductStream):
     start_param = "DateCreatedFrom"
     end_param = "DateCreatedTo"
     context_fields = ("flow_sid",)
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, flow_sid=record["flow_sid"], execution_sid=record["sid"])
+    child_key = "execution_sid"
 
 
 class StudioExecutionStepsStream(ProductStream):
@@ -206,10 +188,7 @@ class ChatServicesStream(AccountProductStream):
     path = "/v2/Services"
     list_key = "services"
     max_page_size = 100
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, service_sid=record["sid"])
+    child_key = "service_sid"
 
 
 class ChatServiceChild(ProductStream):
@@ -236,6 +215,7 @@ class ChatUsersStream(ChatServiceChild):
     name = "chat_users"
     path = "/v2/Services/{service_sid}/Users"
     list_key = "users"
+    child_key = "user_sid"
     json_string_fields = ("attributes",)
 
 
@@ -246,10 +226,7 @@ class ChatChannelsStream(ChatServiceChild):
     path = "/v2/Services/{service_sid}/Channels"
     list_key = "channels"
     json_string_fields = ("attributes",)
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, service_sid=record["service_sid"], channel_sid=record["sid"])
+    child_key = "channel_sid"
 
 
 class ChatChannelMembersStream(ChatServiceChild):
@@ -286,6 +263,7 @@ class SipTrunksStream(AccountProductStream):
     product = "trunking"
     path = "/v1/Trunks"
     list_key = "trunks"
+    child_key = "trunk_sid"
 
 
 class VerifyServicesStream(AccountProductStream):
@@ -297,6 +275,7 @@ class VerifyServicesStream(AccountProductStream):
     product = "verify"
     path = "/v2/Services"
     list_key = "services"
+    child_key = "service_sid"
 
 
 # TaskRouter v1 ---------------------------------------------------------------------------
@@ -311,6 +290,7 @@ class TaskRouterWorkspacesStream(AccountProductStream):
     product = "taskrouter"
     path = "/v1/Workspaces"
     list_key = "workspaces"
+    child_key = "workspace_sid"
 
     @override
     def shape_record(self, row: dict, context: Context | None) -> dict | None:
@@ -318,10 +298,6 @@ class TaskRouterWorkspacesStream(AccountProductStream):
         if listed and row.get("sid") not in listed:
             return None
         return super().shape_record(row, context)
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, workspace_sid=record["sid"])
 
 
 class WorkspaceChild(ProductStream):
@@ -347,12 +323,7 @@ class TaskRouterTaskQueuesStream(WorkspaceChild):
     name = "taskrouter_task_queues"
     path = "/v1/Workspaces/{workspace_sid}/TaskQueues"
     list_key = "task_queues"
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(
-            context, workspace_sid=record["workspace_sid"], task_queue_sid=record["sid"]
-        )
+    child_key = "task_queue_sid"
 
 
 class TaskRouterTaskQueueStatisticsStream(WorkspaceChild):
@@ -371,6 +342,7 @@ class TaskRouterTasksStream(WorkspaceChild):
     name = "taskrouter_tasks"
     path = "/v1/Workspaces/{workspace_sid}/Tasks"
     list_key = "tasks"
+    child_key = "task_sid"
     json_string_fields = ("attributes", "addons")
 
 
@@ -381,10 +353,7 @@ class TaskRouterWorkersStream(WorkspaceChild):
     path = "/v1/Workspaces/{workspace_sid}/Workers"
     list_key = "workers"
     json_string_fields = ("attributes",)
-
-    @override
-    def get_child_context(self, record: Record, context: Context | None) -> Context | None:
-        return self.child(context, workspace_sid=record["workspace_sid"], worker_sid=record["sid"])
+    child_key = "worker_sid"
 
 
 class TaskRouterWorkerChannelsStream(WorkspaceChild):
