@@ -44,6 +44,7 @@ _spec.loader.exec_module(generate_schemas)
 
 #: Fields that identify a row of a list without ``sid``, in order of preference.
 ROW_IDS = (
+    "ttid",  # a Video room transcription's own id (its room_sid is the parent's)
     "call_sid",
     "conference_sid",
     "participant_sid",
@@ -58,7 +59,24 @@ ROW_IDS = (
     "phone_number",
     "type",
     "name",
+    # Lists whose items name their own identity only in these (Flex Insights, chat user
+    # channels, A2P vettings, porting, Super SIM IP addresses, queue statistics, dialing
+    # prefixes, Monitor v2 alarms, Verify messaging configurations per country).
+    "assessment_sid",
+    "question_sid",
+    "segment_id",
+    "conversation_id",
+    "channel_sid",
+    "brand_vetting_sid",
+    "port_in_request_sid",
+    "task_queue_sid",
+    "ip_address",
+    "prefix",
+    "alertConfigSid",
+    "country",
 )
+#: Lists identified by several fields of their own (configurations per country and product).
+ROW_KEYS = {"/v1/SigningRequest/Configuration": ["country", "product"]}
 #: Incremental filters the specs name: (lower bound, upper bound or None) -> record fields
 #: the bound applies to, first present wins. 2010 filters are ``X>``/``X<``.
 FILTERS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
@@ -126,8 +144,10 @@ def parent_path(path: str) -> tuple[str | None, str | None]:
     return match.group(1), match.group(2)
 
 
-def primary_key(props: list[str], id_fields: list[str]) -> list[str]:
+def primary_key(props: list[str], id_fields: list[str], path: str = "") -> list[str]:
     """What identifies a row: ``sid``, else the first identifying field present."""
+    if path in ROW_KEYS:
+        return ROW_KEYS[path]
     if "sid" in props:
         return ["sid"]
     if {"category", "start_date", "end_date"} <= set(props):
@@ -236,7 +256,7 @@ def build(spec_dir: Path) -> tuple[str, str]:
                 (q[3] for q in entry.get("query", []) if q[0] == "PageSize" and q[3]), 1000
             ),
             "primary_keys": row_key(
-                primary_key(props, list(entry.get("idfields") or [])),
+                primary_key(props, list(entry.get("idfields") or []), path),
                 [placeholder_name(path, p) for p in own],
             ),
             "parent": names[parent_key] if parent_entry is not None else None,

@@ -177,3 +177,27 @@ def test_schema_index_covers_the_vendored_specs():
     lists = custom.spec_lists()
     assert len(lists) == len(_published())
     assert Path(ROOT / "tap_twilio" / "openapi_lists.json").stat().st_size < 400_000
+
+
+#: Long-tail lists whose items carry nothing that identifies them: a knowledge base's text
+#: chunks, and Wireless usage per period (the period is an object).
+KEYLESS = {"assistants_v1_knowledge_chunks", "wireless_v1_usage_records"}
+
+
+def test_every_long_tail_row_has_its_own_primary_key(sandbox):
+    """A target upserting on the keys keeps every row: no key is empty or shared."""
+    assert {cls.name for cls in SPEC_STREAMS if not cls.primary_keys} == KEYLESS
+    keyed = [cls for cls in SPEC_STREAMS if cls.primary_keys]
+    config = sandbox.tap_config(include_subaccounts=False)
+    result = run_tap(config, streams=[cls.name for cls in keyed])
+    read, empty, shared = 0, [], []
+    for cls in keyed:
+        records = result.records.get(cls.name, [])
+        read += bool(records)
+        keys = [tuple(r.get(k) for k in cls.primary_keys) for r in records]
+        if not all(all(v is not None for v in key) for key in keys):
+            empty.append(cls.name)
+        if any(n > 1 for n in Counter(keys).values()):
+            shared.append(cls.name)
+    assert (empty, shared) == ([], [])
+    assert read > 0.9 * len(keyed), f"only {read} of {len(keyed)} lists had rows"
