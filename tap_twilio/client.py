@@ -340,19 +340,22 @@ class TwilioStream(
     def get_records(self, context: Context | None) -> Iterable[dict]:
         """The SDK's records; a subaccount that Twilio refuses is skipped with one warning."""
         account = (context or {}).get("account_sid")
-        refused = self.run.refused_accounts
-        if account in refused:
-            return
+        run = self.run
         try:
-            yield from super().get_records(context)
+            if account not in run.refused_accounts:
+                yield from super().get_records(context)
+                return
         except AccountRefusedError as exc:
             if account is None or account == self.config["account_sid"]:
                 raise
-            if account not in refused:
-                refused.add(account)
-                self.logger.warning(
-                    "Skipping subaccount %s for the rest of this run: %s", account, exc
-                )
+            run.refused(account, str(exc))
+        if account not in run.refusals_reported:
+            run.refusals_reported.add(account)
+            self.logger.warning(
+                "Skipping subaccount %s for the rest of this run: %s",
+                account,
+                run.refused_accounts[account],
+            )
 
     def first_request(self, context: Context | None) -> requests.PreparedRequest | None:
         """The request for a list's first page (built where state may be read)."""

@@ -31,8 +31,16 @@ class RunContext:
     account_tokens: dict[str, str] = field(default_factory=dict)
     #: (product, account) pairs Twilio refused (403, or 404 on the product's first list).
     skipped_products: set[tuple[str, str | None]] = field(default_factory=set)
-    #: Subaccounts that answered 401: the rest of their lists are not read.
-    refused_accounts: set[str] = field(default_factory=set)
+    #: Subaccounts that answered 401, with Twilio's answer: the rest of their lists are
+    #: not read (the fetcher notes a refusal as soon as it arrives, before any is emitted).
+    refused_accounts: dict[str, str] = field(default_factory=dict)
+    #: Refused subaccounts already named in a warning (one each).
+    refusals_reported: set[str] = field(default_factory=set)
+
+    def refused(self, account: str | None, answer: str) -> None:
+        """Note that Twilio refused a subaccount (never the main account: that ends the run)."""
+        if account and account != self.config.get("account_sid"):
+            self.refused_accounts.setdefault(account, answer)
 
     @cached_property
     def fetcher(self) -> Fetcher:

@@ -37,6 +37,7 @@ from collections import deque
 import requests
 
 from tap_twilio import fast_path
+from tap_twilio.errors import AccountRefusedError
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -232,11 +233,17 @@ class Fetcher:
                     return
                 job.fetching = True
             try:
-                response: requests.Response | None = self._fetch(job)
+                response: requests.Response | None = None
+                if job.stream.wants(job.context):
+                    response = self._fetch(job)
+                else:  # its account was refused since the job was queued: no request
+                    job.next_request = None
             except BaseException as exc:
                 response = None
                 job.error = exc
                 job.next_request = None
+                if isinstance(exc, AccountRefusedError):
+                    job.stream.run.refused((job.context or {}).get("account_sid"), str(exc))
             with self._lock:
                 job.fetching = False
                 self._release_active()
