@@ -33,7 +33,6 @@ class SipDomainsStream(AccountChild):
     path = f"{ACCOUNT}/SIP/Domains.json"
     list_key = "domains"
     child_key = "domain_sid"
-    primary_keys = ("sid",)
 
 
 class SipCredentialListsStream(AccountChild):
@@ -43,7 +42,6 @@ class SipCredentialListsStream(AccountChild):
     path = f"{ACCOUNT}/SIP/CredentialLists.json"
     list_key = "credential_lists"
     child_key = "credential_list_sid"
-    primary_keys = ("sid",)
 
 
 class SipIpAccessControlListsStream(AccountChild):
@@ -53,7 +51,6 @@ class SipIpAccessControlListsStream(AccountChild):
     path = f"{ACCOUNT}/SIP/IpAccessControlLists.json"
     list_key = "ip_access_control_lists"
     child_key = "ip_access_control_list_sid"
-    primary_keys = ("sid",)
 
 
 class ShortCodesStream(AccountChild):
@@ -62,7 +59,6 @@ class ShortCodesStream(AccountChild):
     name = "short_codes"
     path = f"{ACCOUNT}/SMS/ShortCodes.json"
     list_key = "short_codes"
-    primary_keys = ("sid",)
 
 
 class SigningKeysStream(AccountChild):
@@ -71,7 +67,6 @@ class SigningKeysStream(AccountChild):
     name = "signing_keys"
     path = f"{ACCOUNT}/SigningKeys.json"
     list_key = "signing_keys"
-    primary_keys = ("sid",)
 
 
 class ConnectAppsStream(AccountChild):
@@ -80,7 +75,6 @@ class ConnectAppsStream(AccountChild):
     name = "connect_apps"
     path = f"{ACCOUNT}/ConnectApps.json"
     list_key = "connect_apps"
-    primary_keys = ("sid",)
 
 
 class AuthorizedConnectAppsStream(AccountChild):
@@ -134,7 +128,6 @@ class ConferenceRecordingsStream(CoreStream):
     parent_stream_type = ConferencesStream
     path = f"{ACCOUNT}/Conferences/{{{CONFERENCE_KEY}}}/Recordings.json"
     list_key = "recordings"
-    primary_keys = ("sid",)
     context_fields = ("account_sid", CONFERENCE_KEY)
 
 
