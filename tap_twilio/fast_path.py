@@ -88,6 +88,32 @@ REPLACED: dict[str, tuple[str, ...]] = {
 REPLACED_ON_TAP: dict[str, tuple[str, ...]] = {
     "_validate_config": ("self", "raise_errors"),
     "_handle_termination": ("self", "signum", "frame"),
+    # Final in the SDK (no hook around them): overridden all the same, see TapFastPath.
+    "load_streams": ("self",),
+    "sync_all": ("self",),
+    "run_connection_test": ("self",),
+}
+#: SDK attributes this module replaces or reads, by the class whose code uses them.
+REPLACED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "Tap": ("_state_writer",),
+    "Stream": ("_state_manager", "_tap", "_tap_state"),
+}
+#: Private SDK helpers called here, and the parameters they are called with (each must
+#: still exist, and no parameter left out here may have become required).
+PRIVATE_HELPERS: dict[str, tuple[str, ...]] = {
+    "StreamStateManager.__init__": (
+        "self",
+        "tap_name",
+        "stream_name",
+        "tap_state",
+        "state_partitioning_keys",
+        "is_sorted",
+        "check_sorted",
+    ),
+    "StreamStateManager.get_context_state": ("self", "context"),
+    "StateWriter.__init__": ("self", "message_writer"),
+    "StateWriter.write_state": ("self", "state"),
+    "pop_deselected_record_properties": ("record", "schema", "mask"),
 }
 
 

@@ -7,7 +7,10 @@ import json
 
 import pytest
 from singer_sdk import Tap
-from singer_sdk.streams import RESTStream
+from singer_sdk.helpers import _catalog
+from singer_sdk.helpers._state import StateWriter
+from singer_sdk.streams import RESTStream, Stream
+from singer_sdk.streams._state import StreamStateManager
 
 from tap_twilio import fast_path
 from tests.conftest import catalog_for, parse_singer, run_cli, write_config
@@ -48,6 +51,40 @@ def test_replaced_sdk_tap_method_still_has_its_signature(name):
     assert params == fast_path.REPLACED_ON_TAP[name], (
         f"singer-sdk changed Tap.{name}{params}: tap_twilio.fast_path's override was written "
         f"for {fast_path.REPLACED_ON_TAP[name]}"
+    )
+
+
+@pytest.mark.parametrize("owner", sorted(fast_path.REPLACED_ATTRIBUTES))
+def test_replaced_sdk_attributes_are_still_the_sdks(owner):
+    """The SDK's own code still uses each attribute the fast path replaces or reads."""
+    source = inspect.getsource({"Tap": Tap, "Stream": Stream}[owner])
+    for name in fast_path.REPLACED_ATTRIBUTES[owner]:
+        assert f"self.{name}" in source, (
+            f"singer-sdk's {owner} no longer uses self.{name}: tap_twilio.fast_path replaces "
+            f"it (turn the fast path off with TAP_TWILIO_FAST_PATH=0 and adapt it)"
+        )
+
+
+@pytest.mark.parametrize("name", sorted(fast_path.PRIVATE_HELPERS))
+def test_private_sdk_helpers_still_take_what_they_are_given(name):
+    owner, _, attr = name.rpartition(".")
+    helpers = {
+        "StreamStateManager": StreamStateManager,
+        "StateWriter": StateWriter,
+        "": _catalog,
+    }
+    function = getattr(helpers[owner], attr, None)
+    assert function is not None, f"singer-sdk no longer has {name} (tap_twilio.fast_path)"
+    params = inspect.signature(function).parameters
+    given = fast_path.PRIVATE_HELPERS[name]
+    missing = [p for p in given if p not in params]
+    required = [
+        p.name
+        for p in params.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    assert (missing, [p for p in required if p not in given]) == ([], []), (
+        f"singer-sdk changed {name}{tuple(params)}: tap_twilio.fast_path calls it with {given}"
     )
 
 
