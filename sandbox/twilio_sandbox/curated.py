@@ -23,6 +23,11 @@ Twilio's behaviour where it matters to a reader:
 
 Other accounts than the sandbox's main, sub_a and sub_b (a fleet) have no such data: their
 lists are empty (``lazy``), without a table per account.
+
+``Sandbox.add`` builds curated records like the generated ones, dated at the sandbox clock
+and in the state Twilio creates them in; ``Sandbox.update`` moves them on as Twilio does (a
+room that completes disconnects its participants, a transcript that completes gets its
+operator results …): see the end of this module.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from twilio_sandbox.registry import ResourceSpec
 
 if TYPE_CHECKING:
     from twilio_sandbox.data import AccountCtx, Generator
+    from twilio_sandbox.org import Org
     from twilio_sandbox.store import Store
 
 #: Curated stream name -> the generated name of its list.
@@ -104,6 +110,8 @@ LONG_TAIL_COUNT = 2
 #: Long-tail children of the sandbox's big lists (calls, messages …): the first parents.
 LONG_TAIL_PARENTS = 3
 INSIGHTS_DAYS = 30
+#: Summaries identified by the SID of the call / conference they summarise.
+KEYED_BY_SOURCE = ("voice_insights_call_summaries", "voice_insights_conference_summaries")
 PRICE_COUNTRIES = (("United States", "US"), ("United Kingdom", "GB"), ("Germany", "DE"))
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
@@ -156,6 +164,8 @@ def _spec(name: str, entry: dict[str, Any]) -> ResourceSpec:
         kw["default_filters"] = {"Status": "in-progress"}
     if name == "voice_insights_call_summaries":
         kw["default_filters"] = {"StartTime": "-4h"}
+    if name in KEYED_BY_SOURCE:
+        kw["id_fields"] = ids  # the call's / conference's SID: update() finds a summary by it
     api = entry["product"] == "api"
     return ResourceSpec(
         name=name,
@@ -164,7 +174,7 @@ def _spec(name: str, entry: dict[str, Any]) -> ResourceSpec:
         list_key=entry["list_key"],
         envelope="flat" if api else "meta",
         parents=tuple((p, f) for p, f in entry["params"]),
-        id_fields=ids if ids == ("sid",) or len(ids) > 1 else (),
+        id_fields=kw.pop("id_fields", ids if ids == ("sid",) or len(ids) > 1 else ()),
         date_fields=dates,
         sort_field="date_created" if "date_created" in dates else None,
         max_page_size=entry["max_page_size"],
@@ -208,8 +218,13 @@ class Maker:
         rng: random.Random,
         ts: int,
         parents: dict[str, str],
+        spread: bool = True,
     ) -> dict[str, Any]:
-        """One record: the example with new SIDs, the account, parents and dates."""
+        """One record: the example with new SIDs, the account, parents and dates.
+
+        Dates are ``ts``, later ones (updates, ends) up to an hour after it unless not
+        ``spread`` (a record added at the sandbox clock has no date after it).
+        """
         entry = examples()[generated]
         rec = entry["record"]  # read only: the new record is parsed from its text
         swap: dict[str, str] = {}
@@ -229,7 +244,7 @@ class Maker:
             if isinstance(value, str) and _is_date(value):
                 stamp = ts + (
                     rng.randint(60, 3600)
-                    if key not in ("date_created", "start_time", "create_time")
+                    if spread and key not in ("date_created", "start_time", "create_time")
                     else 0
                 )
                 rec[key] = rfc2822(stamp) if _RFC.match(value) else iso(stamp)
@@ -273,7 +288,12 @@ class Maker:
         scope: tuple[str, ...],
         parents: dict[str, str],
         count: int,
+        ts: int | None = None,
     ) -> None:
+        """Records of one list in ``scope`` and, recursively, of their children.
+
+        Dated inside the account's life, or at ``ts`` (children Twilio makes now).
+        """
         name = self.by_generated[generated]
         rng = self.gen.rng(ctx.label, "spec", generated, *scope[1:])
         special = SPECIAL.get(name)
@@ -281,29 +301,47 @@ class Maker:
             rows = special(self, generated, ctx, rng, parents)
         else:
             rows = [
-                self.record(generated, ctx, rng, _when(rng, ctx), parents) for _ in range(count)
+                self.record(
+                    generated, ctx, rng, _when(rng, ctx) if ts is None else ts, parents, ts is None
+                )
+                for _ in range(count)
             ]
-        spec = self.registry[name]
-        keys = examples()[generated]["id_fields"]
-        own = set(keys) - {"sid", "account_sid", *(f for _, f in spec.parents if f)}
-        for field in own & set(rows[0] if rows else ()):
-            for number, row in enumerate(rows):  # a key of the list: unique in it
-                value = row[field]
-                if isinstance(value, int):
-                    row[field] = value + number
-                elif not (isinstance(value, str) and _DAY.match(value)):  # dates stay dates
-                    row[field] = f"{value}-{number}"
-        children = [
-            (child, entry)
-            for child, entry in examples().items()
-            if entry["parent"] == generated and self._ours(child)
-        ]
+        _distinct(rows, self.own_keys(generated) & set(rows[0] if rows else ()))
+        children = self.children(generated)
         for field in {e.get("parent_field") or "sid" for _, e in children} - {"sid"}:
             for number, row in enumerate(rows):  # children are found by it: unique
                 row[field] = f"{row.get(field)}-{number}"
         self.store.load(name, scope, rows)
+        self.fill_children(generated, ctx, scope, parents, rows, count, ts)
+
+    def own_keys(self, generated: str) -> set[str]:
+        """Key fields of a list that are neither SIDs nor its parents' (made unique in it)."""
+        spec = self.registry[self.by_generated[generated]]
+        keys = examples()[generated]["id_fields"]
+        return set(keys) - {"sid", "account_sid", *(f for _, f in spec.parents if f)}
+
+    def children(self, generated: str) -> list[tuple[str, dict[str, Any]]]:
+        """The lists under one of this list's records that the sandbox generates."""
+        return [
+            (child, entry)
+            for child, entry in examples().items()
+            if entry["parent"] == generated and self._ours(child)
+        ]
+
+    def fill_children(
+        self,
+        generated: str,
+        ctx: AccountCtx,
+        scope: tuple[str, ...],
+        parents: dict[str, str],
+        rows: list[dict[str, Any]],
+        count: int,
+        ts: int | None = None,
+    ) -> None:
+        """The child lists of ``rows`` (stored in ``scope``) that exist: see _has_children."""
+        name = self.by_generated[generated]
         curated = name in CURATED
-        for child, entry in children:
+        for child, entry in self.children(generated):
             child_name = self.by_generated[child]
             param = entry["params"][-1][0]
             for row in rows:
@@ -318,6 +356,7 @@ class Maker:
                     (*scope, ident),
                     {**parents, param: ident},
                     count if curated and child_name in CURATED else LONG_TAIL_COUNT,
+                    ts,
                 )
 
     def _children_of_builtin(self, generated: str, parent: str, ctx: AccountCtx) -> None:
@@ -346,6 +385,21 @@ class Maker:
                 taken += 1
                 named = dict(zip(params, [*values, ident], strict=True))
                 self._fill(generated, ctx, (ctx.sid, *values, ident), named, LONG_TAIL_COUNT)
+
+
+def _distinct(rows: list[dict[str, Any]], fields: set[str], first: int = 0) -> None:
+    """Make ``fields`` (a key of the list) unique: numbered from ``first`` in list order.
+
+    The spec's examples repeat one value (``"name"``, ``0``): numbers are added to it,
+    strings suffixed; dates stay dates.
+    """
+    for field in fields:
+        for number, row in enumerate(rows, first):
+            value = row[field]
+            if isinstance(value, int):
+                row[field] = value + number
+            elif not (isinstance(value, str) and _DAY.match(value)):  # dates stay dates
+                row[field] = f"{value}-{number}"
 
 
 @cache
@@ -524,3 +578,227 @@ SPECIAL: dict[str, Special] = {
 def build_curated(gen: Generator, store: Store, registry: dict[str, ResourceSpec]) -> None:
     """Generate the curated and long-tail lists of every account with a profile."""
     Maker(gen, store, registry).build(list(gen.accounts.values()))
+
+
+# --------------------------------------------------------------------------- add() / update()
+#
+# A record added now (``Sandbox.add``) is built like the generated records of its list (the
+# spec's example, fresh SIDs, the account's and parents' SIDs, its key made unique in the
+# list) with every date at the sandbox clock and in the state Twilio creates it in (BORN).
+# ``Sandbox.update`` moves it on: the dates Twilio stamps on a status (LIFECYCLE_DATES, used
+# by org._lifecycle_dates), the durations it then computes (settle) and what it does to
+# related records (after_change).
+
+#: What a record added now starts as: the status Twilio creates it with, and the fields
+#: Twilio fills in only once it has ended.
+BORN: dict[str, dict[str, Any]] = {
+    # "A conversion happens when the user is able to provide the correct code"
+    # (https://www.twilio.com/docs/verify/api/attempts).
+    "verify_attempts": {"conversion_status": "unconverted"},
+    # A room is in-progress until it is completed (via the API, or left empty past its
+    # timeout) or fails; then it gets its end_time and duration
+    # (https://www.twilio.com/docs/video/api/rooms-resource).
+    "video_rooms": {"status": "in-progress", "end_time": None, "duration": None},
+    # A participant's duration is set once it is disconnected
+    # (https://www.twilio.com/docs/video/api/participants).
+    "video_room_participants": {"status": "connected", "end_time": None, "duration": None},
+    # "enqueued is the initial state"; date_completed is when its media processing ends
+    # (https://www.twilio.com/docs/video/api/compositions-resource).
+    "video_compositions": {"status": "enqueued", "date_completed": None},
+    # Queued, in-progress, then completed
+    # (https://www.twilio.com/docs/conversational-intelligence/api/transcript-resource).
+    "intelligence_transcripts": {"status": "queued"},
+    # "A completed Call Summary may take up to a half hour to generate, but a partial summary
+    # record will be available within ten minutes of a call ending"
+    # (https://www.twilio.com/docs/voice/voice-insights/api/call/call-summaries-resource).
+    "voice_insights_call_summaries": {"processing_state": "partial"},
+    # A partial conference summary comes with the conference's start, the complete one up to
+    # 30 minutes after its end
+    # (https://www.twilio.com/docs/voice/voice-insights/event-streams/conference-insights-event ,
+    # https://www.twilio.com/docs/voice/voice-insights/api/conference/conference-summary-resource).
+    "voice_insights_conference_summaries": {
+        "status": "in_progress",
+        "processing_state": "in_progress",
+        "end_time": None,
+        "duration_seconds": None,
+        "end_reason": None,
+        "ended_by": None,
+    },
+    # A document expires only if created with a ttl: "By default, it is persisted
+    # permanently" (https://www.twilio.com/docs/sync/api/document-resource).
+    "sync_documents": {"date_expires": None},
+}
+#: Dates Twilio stamps when a record reaches a status: (field, statuses) (see BORN).
+LIFECYCLE_DATES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "video_rooms": (("end_time", ("completed", "failed")),),
+    "video_room_participants": (("end_time", ("disconnected",)),),
+    # "deleted means the composition media has been deleted from the system, but its
+    # metadata is still available for 30 days" (compositions-resource, as in BORN).
+    "video_compositions": (("date_completed", ("completed",)), ("date_deleted", ("deleted",))),
+    "voice_insights_conference_summaries": (("end_time", ("completed",)),),
+}
+#: Durations Twilio computes once a record has ended: (duration, start field, end field).
+DURATIONS: dict[str, tuple[str, str, str]] = {
+    "video_rooms": ("duration", "date_created", "end_time"),
+    "video_room_participants": ("duration", "start_time", "end_time"),
+    "voice_insights_conference_summaries": ("duration_seconds", "start_time", "end_time"),
+}
+#: Curated lists add() does not build: Twilio's price list (reference data), rows derived
+#: per period or from a queue's size, and call events (numbered by the tap, in list order).
+NOT_ADDABLE = (
+    "pricing_voice_countries",
+    "pricing_messaging_countries",
+    "supersim_usage_records",
+    "wireless_sim_usage_records",
+    "queue_members",
+    "call_events",
+)
+
+Facts = Callable[[Maker, dict, "AccountCtx", int, dict, dict], None]
+
+
+def _maker(gen: Generator) -> Maker:
+    from twilio_sandbox.registry import REGISTRY  # the registry imports this module
+
+    assert gen.store is not None
+    return Maker(gen, gen.store, REGISTRY)
+
+
+def builder(name: str, facts: Facts | None = None) -> Callable[..., dict[str, Any]]:
+    """``Sandbox.add``'s builder of a curated list (see BORN)."""
+
+    def build(
+        gen: Generator, ctx: AccountCtx, rng: Any, ts: int, parents: dict, fields: dict
+    ) -> dict[str, Any]:
+        maker = _maker(gen)
+        generated = CURATED[name]
+        row = maker.record(generated, ctx, rng, ts, parents, spread=False)
+        # The list's own key (and the field its children are found by), unique in its scope;
+        # SIDs (a summary's call or conference) are unique already.
+        found_by = {e.get("parent_field") or "sid" for _, e in maker.children(generated)}
+        unique = {
+            f
+            for f in (maker.own_keys(generated) | found_by) - {"sid"}
+            if f in row and not (isinstance(row[f], str) and _SID.match(row[f]))
+        }
+        scope = (ctx.sid, *(parents[p] for p in maker.registry[name].parent_params))
+        table = maker.store.table(name, scope)
+        _distinct([row], unique, len(table) if table is not None else 0)
+        row.update(BORN.get(name, {}))
+        if facts is not None:
+            facts(maker, row, ctx, ts, parents, fields)
+        return row
+
+    return build
+
+
+def _call_summary(
+    maker: Maker, row: dict, ctx: AccountCtx, ts: int, parents: dict, fields: dict
+) -> None:
+    """The summary of one of the account's finished calls (``call_sid``), made now; without
+    one, of a call of ``duration`` seconds that ended now."""
+    found = maker.store.find("calls", fields.get("call_sid"))
+    if found is None:
+        call = {"sid": row["call_sid"], "end_time": rfc2822(ts), "duration": row.get("duration")}
+    elif found[0][0] != ctx.sid or found[1].data.get("end_time") is None:
+        raise ValueError("Voice Insights summarises the account's calls once they have ended")
+    else:
+        call = found[1].data
+    start = parse_record_date(call.get("start_time")) or ts - int(call.get("duration") or 0)
+    row.update(_call_facts(call, start), created_time=iso(ts))
+
+
+def _conference_summary(
+    maker: Maker, row: dict, ctx: AccountCtx, ts: int, parents: dict, fields: dict
+) -> None:
+    """The summary of one of the account's conferences (``conference_sid``), from its start."""
+    found = maker.store.find("conferences", fields.get("conference_sid"))
+    if found is not None and found[0][0] != ctx.sid:
+        raise ValueError("Voice Insights summarises the account's own conferences")
+    conference = (
+        found[1].data
+        if found is not None
+        else {"sid": row["conference_sid"], "friendly_name": row.get("friendly_name")}
+    )
+    created = parse_record_date(conference.get("date_created")) or ts
+    row.update(_conference_facts(conference, created), start_time=iso(created))
+
+
+def _left_now(
+    maker: Maker, row: dict, ctx: AccountCtx, ts: int, parents: dict, fields: dict
+) -> None:
+    """A conference participant's summary comes when it leaves: it joined its duration ago."""
+    row["join_time"] = iso(ts - int(row.get("duration_seconds") or 0))
+
+
+def _live_room(
+    maker: Maker, row: dict, ctx: AccountCtx, ts: int, parents: dict, fields: dict
+) -> None:
+    """Participants join in-progress rooms: nothing can be done to a completed one
+    (https://www.twilio.com/docs/api/errors/53118)."""
+    found = maker.store.find("video_rooms", parents["room_sid"])
+    if found is None or found[1].data.get("status") != "in-progress":
+        raise ValueError(f"room {parents['room_sid']} is not in progress (Twilio error 53118)")
+
+
+def _completed_transcript(
+    maker: Maker, row: dict, ctx: AccountCtx, ts: int, parents: dict, fields: dict
+) -> None:
+    """Operator results exist only for completed transcripts
+    (https://www.twilio.com/docs/conversational-intelligence/api/transcript-operator-results-subresource)."""
+    found = maker.store.find("intelligence_transcripts", parents["transcript_sid"])
+    if found is None or not _has_children("intelligence_transcripts", found[1].data):
+        raise ValueError(f"transcript {parents['transcript_sid']} is not completed")
+
+
+FACTS: dict[str, Facts] = {
+    "voice_insights_call_summaries": _call_summary,
+    "voice_insights_conference_summaries": _conference_summary,
+    "voice_insights_conference_participant_summaries": _left_now,
+    "video_room_participants": _live_room,
+    "intelligence_operator_results": _completed_transcript,
+}
+BUILDERS = {name: builder(name, FACTS.get(name)) for name in CURATED if name not in NOT_ADDABLE}
+
+
+def settle(resource: str, record: dict[str, Any]) -> None:
+    """The duration of a record that has just ended (see DURATIONS)."""
+    fields = DURATIONS.get(resource)
+    if fields is None:
+        return
+    duration, start, end = fields
+    began, ended = parse_record_date(record.get(start)), parse_record_date(record.get(end))
+    if record.get(duration) is None and began is not None and ended is not None:
+        record[duration] = ended - began
+
+
+def after_change(org: Org, resource: str, scope: tuple[str, ...], record: dict[str, Any]) -> None:
+    """What Twilio does to related records when one is added or updated.
+
+    * A room that has ended has no connected participant left ("for completed Rooms only
+      disconnected Participants are returned",
+      https://www.twilio.com/docs/video/api/participants): they leave when it ends.
+    * A transcript that is completed gets its operator results (and sentences), made by the
+      service's language operators then
+      (https://www.twilio.com/docs/conversational-intelligence/api/transcript-operator-results-subresource).
+      Room participants, by contrast, are people who join: add() them while it is live.
+    """
+    store = org.store
+    if resource == "video_rooms" and record.get("end_time") is not None:
+        table = store.table("video_room_participants", (*scope, record["sid"]))
+        for row in list(table.rows) if table is not None else ():
+            if row.data.get("status") != "disconnected":
+                org.update(
+                    "video_room_participants",
+                    row.ident,
+                    status="disconnected",
+                    end_time=record["end_time"],
+                )
+    elif resource == "intelligence_transcripts" and _has_children(resource, record):
+        results = (*scope, record["sid"])
+        ctx = org.account(scope[0])
+        if ctx is not None and store.table("intelligence_operator_results", results) is None:
+            count = CURATED_COUNTS.get(ctx.label, LONG_TAIL_COUNT)
+            _maker(org.gen).fill_children(
+                CURATED[resource], ctx, scope, {}, [record], count, org.clock()
+            )

@@ -236,6 +236,8 @@ class Org:
         builder = BUILDERS.get(resource)
         if builder is None:
             raise ValueError(f"add() does not support {resource!r}")
+        if spec.lazy:
+            self.ensure_curated()  # generated first: an added record comes after them
         if account_sid is None and resource in CONVERSATION_CHILDREN:
             # Added into an existing conversation: its account (and service) are its own.
             found = self.store.find("conversations", fields.get("conversation_sid"))
@@ -267,11 +269,17 @@ class Org:
                 if field_name and field_name in record:
                     record[field_name] = parents[param]
             self._apply(resource, record, fields)
+            if spec.lazy:
+                # Curated records are built as Twilio creates them (curated.BORN); one added
+                # with a final status ended now. Other builders date by status themselves.
+                _lifecycle_dates(resource, record, fields, stamp)
+                curated.settle(resource, record)
             scope = (sid, *(parents[p] for p in spec.parent_params))
             row = self.store.insert(resource, scope, record)
             for child in CHILDREN.get(resource, ()):
                 self.store.table(child, (*scope, row.ident), create=True)
             products.after_add(self, resource, scope, record)
+            curated.after_change(self, resource, scope, record)
             return copy.deepcopy(record)
 
     def _apply(self, resource: str, record: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -287,6 +295,8 @@ class Org:
             raise KeyError(f"unknown resource {resource!r}")
         if isinstance(key, list):
             key = tuple(key)
+        if spec.lazy:
+            self.ensure_curated()
         with self.store.lock:
             found = self.store.find(resource, key)
             if found is None:
@@ -295,13 +305,16 @@ class Org:
             record = copy.deepcopy(row.data)
             self._apply(resource, record, fields)
             now = self.clock()
-            _lifecycle_dates(resource, record, fields, rfc2822(now))
+            stamp = iso(now) if spec.iso_dates else rfc2822(now)
+            _lifecycle_dates(resource, record, fields, stamp)
+            curated.settle(resource, record)
             if "date_updated" in record and "date_updated" not in fields:
-                record["date_updated"] = iso(now) if spec.iso_dates else rfc2822(now)
+                record["date_updated"] = stamp
             if "as_of" in record and "as_of" not in fields:
                 record["as_of"] = iso_offset(now)
             self.store.replace(resource, scope, row, record)
             products.after_update(self, resource, record)
+            curated.after_change(self, resource, scope, record)
             return copy.deepcopy(record)
 
     def find_row(self, resource: str, key: Any) -> Row | None:
@@ -325,6 +338,14 @@ NOW_FIELDS = (
 )
 
 
+#: Dates Twilio sets when a record reaches a status: resource -> (field, statuses).
+LIFECYCLE_DATES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "messages": (("date_sent", MESSAGE_SENT_STATUSES),),
+    "calls": (("start_time", CALL_STARTED_STATUSES), ("end_time", CALL_ENDED_STATUSES)),
+    **curated.LIFECYCLE_DATES,
+}
+
+
 def _lifecycle_dates(
     resource: str, record: dict[str, Any], fields: dict[str, Any], now: str
 ) -> None:
@@ -334,21 +355,15 @@ def _lifecycle_dates(
     start_time, one that ends its end_time. A message that fails before sending, a
     canceled scheduled message and a call canceled while queued keep null dates
     (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values ,
-    https://www.twilio.com/docs/voice/api/call-resource#call-status-values).
+    https://www.twilio.com/docs/voice/api/call-resource#call-status-values). Curated
+    records: see curated.BORN.
     """
     status = fields.get("status")
     if status is None:
         return
-    if resource == "messages" and status in MESSAGE_SENT_STATUSES:
-        if record.get("date_sent") is None and "date_sent" not in fields:
-            record["date_sent"] = now
-    elif resource == "calls":
-        for name, statuses in (
-            ("start_time", CALL_STARTED_STATUSES),
-            ("end_time", CALL_ENDED_STATUSES),
-        ):
-            if status in statuses and record.get(name) is None and name not in fields:
-                record[name] = now
+    for name, statuses in LIFECYCLE_DATES.get(resource, ()):
+        if status in statuses and record.get(name) is None and name not in fields:
+            record[name] = now
 
 
 def _parse(value: str | None) -> int | None:
@@ -482,4 +497,5 @@ BUILDERS: dict[str, Builder] = {
     "available_phone_numbers_shared_cost": _number("shared_cost"),
     "available_phone_numbers_machine_to_machine": _number("machine_to_machine"),
     **products.BUILDERS,
+    **curated.BUILDERS,
 }

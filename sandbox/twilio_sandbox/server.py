@@ -426,6 +426,9 @@ class Sandbox:
         Parent keys go in ``fields`` (``message_sid=``, ``conference_sid=``,
         ``conversation_sid=``, ...). Other fields override generated values;
         datetimes are formatted in the resource's wire format. Returns the record.
+        Curated lists (video rooms, transcripts, Voice Insights summaries …) get the
+        status Twilio creates them with, and ``update`` moves them on the way Twilio does
+        (see ``twilio_sandbox.curated``: BORN, LIFECYCLE_DATES, after_change).
         """
         return self._rewrite(self.org.add(resource, account_sid, **fields))
 
