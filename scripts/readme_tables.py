@@ -61,6 +61,9 @@ def streams_table() -> str:
                 filt = "whole list; emitted: updated since the bookmark, or open"
             if cls.open_values:
                 filt += f"; by SID: open at the last run (`{cls.open_field}`)"
+            for params, windowed in cls.also_read.values():
+                asked = ", ".join(f"`{k}={v}`" for k, v in params.items())
+                filt += f"; again with {asked}" + ("" if windowed else " (whole)")
         else:
             replication = "FULL_TABLE"
             parent_type = cls.parent_stream_type

@@ -83,6 +83,11 @@ class TwilioStream(
     empty_on_404: t.ClassVar[bool] = False
     #: Extra query parameters sent on the first page.
     extra_params: t.ClassVar[dict[str, str]] = {}
+    #: Further reads of the same list each run, by name: the query parameters that replace
+    #: ``extra_params``, and whether the incremental window applies to them (rooms that
+    #: failed; compositions deleted since they were read). A record is emitted once a run.
+    #: See ``list_contexts``.
+    also_read: t.ClassVar[dict[str, tuple[dict[str, str], bool]]] = {}
 
     #: Context key under which child lists get a record's ``child_field`` (None: the
     #: children, if any, get the context of this list, as in the SDK).
@@ -234,8 +239,9 @@ class TwilioStream(
         params: dict[str, t.Any] = {}
         if self.list_key:
             params["PageSize"] = self.page_size
-        params.update(self.extra_params)
-        if not self.scanning:
+        extra, windowed = self.also_read.get(str(which), (self.extra_params, True))
+        params.update(extra)
+        if windowed and not self.scanning:
             params.update(self.window_params(context))
         return params
 
@@ -276,15 +282,45 @@ class TwilioStream(
     def requests_session(self) -> requests.Session:
         return self.run.session
 
+    def list_contexts(self, context: Context | None) -> list[Context | None]:
+        """The reads of this list a run makes for a context: the list, then each ``also_read``.
+
+        A read that ignores the window is made only once the partition has a bookmark:
+        before, the list itself is read from the start of the synced range, every status.
+        """
+        if not self.also_read:
+            return [context]
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        return [
+            context,
+            *(
+                {**(context or {}), LIST_KEY: name}
+                for name, (_, windowed) in self.also_read.items()
+                if windowed or bookmark
+            ),
+        ]
+
     @override
     def request_records(self, context: Context | None) -> Iterable[dict]:
+        lists = self.list_contexts(context)[1:]
+        for later in lists:
+            self.fetcher.submit(self, later, ())
         if not self._follows_changes:
-            yield from self._read_list(context, context)
+            seen: set[str] = set()
+            for list_context in (context, *lists):
+                for row in self._read_list(list_context, context):
+                    sid = row.get("sid")
+                    if lists and sid is not None:
+                        if sid in seen:
+                            continue
+                        seen.add(sid)
+                    yield row
             return
         plan = ReadPlan(self, context)
-        for row in self._read_list(context, context, plan.keep):
-            plan.emitted(row)
-            yield row
+        for list_context in (context, *lists):
+            for row in self._read_list(list_context, context, plan.keep):
+                plan.emitted(row)
+                yield row
         for list_context in plan.refetch():
             self.fetcher.submit(self, list_context, ())
         for list_context in plan.refetch():

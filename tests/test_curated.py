@@ -126,8 +126,10 @@ def test_windows_and_defaults_twilio_needs(curated_sync):
         start = parse_datetime(r.query["StartTime"][0])
         assert now - dt.timedelta(days=30) < start < now - dt.timedelta(days=29)
         assert "EndTime" in r.query
-    rooms = [r for r in requests if r.path == "/v1/Rooms"]
-    assert rooms and all(r.query["Status"] == ["completed"] for r in rooms)
+    rooms = Counter((r.username, r.query["Status"][0]) for r in requests if r.path == "/v1/Rooms")
+    # Twilio lists in-progress rooms by default: each final status is one read per account.
+    assert rooms and {status for _, status in rooms} == {"completed", "failed"}
+    assert set(rooms.values()) == {1}
     pricing = [r for r in requests if r.product == "pricing"]
     assert len(pricing) == 2  # reference data: read once, not per account
 
@@ -183,3 +185,28 @@ def test_sandbox_applies_twilios_defaults(sandbox):
         timeout=30,
     ).json()["call_summaries"]
     assert len(month) > len(recent)
+
+
+def test_each_final_room_status_is_a_read_and_deletions_are_read_once_bookmarked(fresh_sandbox):
+    """Rooms: Twilio lists one status a read (completed, failed). Compositions: the list
+    shows every status; those deleted after the lookback are read whole once a bookmark
+    exists (https://www.twilio.com/docs/video/api/compositions-resource)."""
+    sb = fresh_sandbox
+    config = sb.tap_config(include_subaccounts=False)
+    streams = ["video_rooms", "video_compositions"]
+
+    def reads(path: str) -> list[tuple[str, bool]]:
+        return sorted(
+            (r.query.get("Status", ["-"])[0], "DateCreatedAfter" in r.query)
+            for r in sb.requests
+            if r.path == path and "PageToken" not in r.query
+        )
+
+    sb.clear_requests()
+    first = run_tap(config, streams=streams)
+    assert reads("/v1/Rooms") == [("completed", False), ("failed", False)]
+    assert reads("/v1/Compositions") == [("-", False)]
+    sb.clear_requests()
+    run_tap(config, streams=streams, state=first.state)
+    assert reads("/v1/Rooms") == [("completed", True), ("failed", True)]
+    assert reads("/v1/Compositions") == [("-", True), ("deleted", False)]

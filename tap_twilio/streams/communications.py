@@ -309,9 +309,9 @@ class VideoRoomsStream(ProductRoot):
     """Completed video rooms, filtered by creation date.
 
     Twilio lists only in-progress rooms unless asked for another status
-    (https://www.twilio.com/docs/video/api/rooms-resource): completed rooms are read,
-    whose record no longer changes; a room still in progress is read once it completes
-    (within the lookback: rooms last at most 24 hours).
+    (https://www.twilio.com/docs/video/api/rooms-resource): completed and failed rooms are
+    read (two lists), whose record no longer changes; a room still in progress is read once
+    it ends (within the lookback: rooms last at most 24 hours).
     """
 
     name = "video_rooms"
@@ -322,6 +322,10 @@ class VideoRoomsStream(ProductRoot):
     start_param = "DateCreatedAfter"
     end_param = "DateCreatedBefore"
     extra_params: t.ClassVar[dict[str, str]] = {"Status": "completed"}
+    # A room ends completed or failed; the list shows one status a read.
+    also_read: t.ClassVar[dict[str, tuple[dict[str, str], bool]]] = {
+        "failed": ({"Status": "failed"}, True)
+    }
     child_key = "room_sid"
 
 
@@ -351,7 +355,12 @@ class VideoRoomRecordingsStream(VideoRoomChild):
 
 
 class VideoCompositionsStream(ProductList):
-    """Compositions (rendered room recordings), filtered by creation date."""
+    """Compositions (rendered room recordings), filtered by creation date.
+
+    A composition's media can be deleted any time later; its record stays listed 30 days
+    with status ``deleted`` (https://www.twilio.com/docs/video/api/compositions-resource),
+    so those are read whole each run (``Status=deleted``: one request, 30 days of deletions).
+    """
 
     name = "video_compositions"
     product = "video"
@@ -361,3 +370,6 @@ class VideoCompositionsStream(ProductList):
     replication_key = "date_created"
     start_param = "DateCreatedAfter"
     end_param = "DateCreatedBefore"
+    also_read: t.ClassVar[dict[str, tuple[dict[str, str], bool]]] = {
+        "deleted": ({"Status": "deleted"}, False)
+    }
