@@ -511,7 +511,7 @@ def test_added_records_are_served_with_twilios_filters(sb: Sandbox) -> None:
     assert extra["name"] in names and len(set(names)) == len(names)
 
 
-# --------------------------------------------------------------------------- known gaps
+# ------------------------------------------- found by this test, fixed: one read per status
 
 
 def test_a_failed_room_reaches_the_target(sb: Sandbox) -> None:
