@@ -58,6 +58,22 @@ def at_or_after(value: str, start: dt.datetime, iso: str, zulu: str) -> bool:
     return parse_datetime(value) >= start
 
 
+def once_each() -> t.Callable[[dict, Context | None], bool]:
+    """A filter that lets each SID through once (a list read several times in a run)."""
+    seen: set[str] = set()
+
+    def keep(row: dict, list_context: Context | None) -> bool:
+        sid = row.get("sid")
+        if sid is None:
+            return True
+        if sid in seen:
+            return False
+        seen.add(sid)
+        return True
+
+    return keep
+
+
 class ReadPlan:
     """What one partition reads this run, emits of it, and remembers for the next run."""
 

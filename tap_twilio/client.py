@@ -26,7 +26,14 @@ from tap_twilio import schemas
 from tap_twilio.auth import TwilioAuth as TwilioAuth
 from tap_twilio.auth import basic_auth as basic_auth
 from tap_twilio.auth import basic_header
-from tap_twilio.changes import FETCH, LIST_KEY, SID_KEY, FollowsChanges, ReadPlan
+from tap_twilio.changes import (
+    FETCH,
+    LIST_KEY,
+    SID_KEY,
+    FollowsChanges,
+    ReadPlan,
+    once_each,
+)
 from tap_twilio.context import RunContext, run_of
 from tap_twilio.errors import AccountRefusedError as AccountRefusedError
 from tap_twilio.errors import ProductUnavailableError as ProductUnavailableError
@@ -302,32 +309,29 @@ class TwilioStream(
 
     @override
     def request_records(self, context: Context | None) -> Iterable[dict]:
-        lists = self.list_contexts(context)[1:]
-        for later in lists:
+        lists = self.list_contexts(context)
+        for later in lists[1:]:
             self.fetcher.submit(self, later, ())
         if not self._follows_changes:
-            seen: set[str] = set()
-            for list_context in (context, *lists):
-                for row in self._read_list(list_context, context):
-                    sid = row.get("sid")
-                    if lists and sid is not None:
-                        if sid in seen:
-                            continue
-                        seen.add(sid)
-                    yield row
+            keep = once_each() if len(lists) > 1 else None
+            for list_context in lists:
+                yield from self._read_list(list_context, context, keep)
             return
         plan = ReadPlan(self, context)
-        for list_context in (context, *lists):
-            for row in self._read_list(list_context, context, plan.keep):
-                plan.emitted(row)
-                yield row
-        for list_context in plan.refetch():
+        yield from self._read_planned(lists, context, plan)
+        refetch = plan.refetch()
+        for list_context in refetch:
             self.fetcher.submit(self, list_context, ())
-        for list_context in plan.refetch():
+        yield from self._read_planned(refetch, context, plan)
+        plan.save()
+
+    def _read_planned(
+        self, lists: t.Sequence[Context | None], context: Context | None, plan: ReadPlan
+    ) -> Iterable[dict]:
+        for list_context in lists:
             for row in self._read_list(list_context, context, plan.keep):
                 plan.emitted(row)
                 yield row
-        plan.save()
 
     def _read_list(
         self,
