@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from twilio_sandbox import Sandbox  # noqa: E402
 
-from tap_twilio.context import run_of  # noqa: E402
+from tap_twilio.engine.context import run_of  # noqa: E402
 from tap_twilio.tap import TapTwilio  # noqa: E402
 
 TAP = [sys.executable, "-m", "tap_twilio"]

@@ -550,7 +550,7 @@ def generate(spec_dir: Path) -> tuple[dict[str, str], list[str]]:
     return outputs, notes
 
 
-LIST_INDEX = REPO_ROOT / "tap_twilio" / "openapi_lists.json"
+LIST_INDEX = REPO_ROOT / "tap_twilio" / "api" / "openapi_lists.json"
 
 
 def _strip_descriptions(schema: Any, names: bool = False) -> Any:

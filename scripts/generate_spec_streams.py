@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Generate the long-tail stream table (tap_twilio/spec_streams.json) from Twilio's OpenAPI specs.
+"""Generate the long-tail stream table (tap_twilio/streams/spec.json) from Twilio's OpenAPI specs.
 
 Usage:
     python scripts/generate_spec_streams.py [--spec-dir DIR] [--check]
@@ -8,7 +8,7 @@ Every list endpoint of the 55 specs (``openapi/list-endpoints.json``) becomes on
 stream name, product (host), path (placeholders in snake case), list key, largest page
 size, primary key, parent list (from the path's nesting: ``/v1/Services/{ServiceSid}/Functions``
 is a child of ``/v1/Services``), the parent's record field each placeholder takes, and the
-incremental filter when the spec names one. ``tap_twilio/spec_streams.py`` builds the
+incremental filter when the spec names one. ``tap_twilio/streams/spec.py`` builds the
 stream classes from this file at import; lists whose path parameters come from no parent
 list are kept under ``left_out`` with the reason.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TABLE = REPO_ROOT / "tap_twilio" / "spec_streams.json"
+TABLE = REPO_ROOT / "tap_twilio" / "streams" / "spec.json"
 EXAMPLES = REPO_ROOT / "sandbox" / "twilio_sandbox" / "spec_examples.json"
 ACCOUNT_PREFIX = "/2010-04-01/Accounts/{AccountSid}"
 

@@ -36,8 +36,8 @@ def settings_table() -> str:
 
 def streams_table() -> str:
     """One row per stream: name, product, key, replication, what is read, parent, default."""
-    from tap_twilio.spec_streams import SPEC_STREAMS
     from tap_twilio.streams import STREAMS
+    from tap_twilio.streams.spec import SPEC_STREAMS
 
     rows = [
         "| Stream | Product | Primary key | Replication | Read each incremental run | Parent "
@@ -81,7 +81,7 @@ def streams_table() -> str:
 
 def longtail_table() -> str:
     """The long tail per product: how many lists, which are incremental, and what is left out."""
-    from tap_twilio.spec_streams import SPEC_STREAMS, table
+    from tap_twilio.streams.spec import SPEC_STREAMS, table
 
     products: dict[str, list] = {}
     for cls in SPEC_STREAMS:

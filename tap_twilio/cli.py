@@ -16,9 +16,9 @@ import typing as t
 import requests
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
-from tap_twilio.client import transport_error_line
+from tap_twilio.api.errors import transport_error_line
+from tap_twilio.api.settings import ConfigError, unreadable_config
 from tap_twilio.inputs import unreadable_catalog, unreadable_state
-from tap_twilio.settings import ConfigError, unreadable_config
 
 WEBHOOK_MODE = "webhook-mode"
 #: Options of the tap whose next argument is their value (never a command).
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         problem = check(args)
         if problem:  # one line, even if a path or a stream name holds a line break
             _fail(f"invalid {kind}: {problem}".replace("\r", "\\r").replace("\n", "\\n"), 2)
-    from tap_twilio import custom  # the tap's modules, once the inputs are known good
+    from tap_twilio.streams import custom  # the tap's modules, once the inputs are known good
     from tap_twilio.tap import TapTwilio
 
     try:

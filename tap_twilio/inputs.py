@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import typing as t
 
-from tap_twilio.client import parse_datetime
-from tap_twilio.settings import json_kind, unreadable_files
+from tap_twilio.api.settings import json_kind, unreadable_files
+from tap_twilio.api.transforms import parse_datetime
 
 
 def unreadable_state(args: list[str]) -> str | None:

@@ -14,13 +14,12 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.contrib.msgspec import encoder as _msgspec_encoder
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from tap_twilio import custom
-from tap_twilio.client import TwilioStream
-from tap_twilio.context import RunContext
-from tap_twilio.fast_path import TapFastPath, send
-from tap_twilio.progress import Progress, quiet_sdk_lines
-from tap_twilio.settings import EDGES, REGIONS, check_config, describe_schema_errors
-from tap_twilio.streams import STREAM_NAMES, STREAMS
+from tap_twilio.api.settings import EDGES, REGIONS, check_config, describe_schema_errors
+from tap_twilio.engine.client import TwilioStream
+from tap_twilio.engine.context import RunContext
+from tap_twilio.engine.fast_path import TapFastPath, send
+from tap_twilio.engine.progress import Progress, quiet_sdk_lines, quiet_setup_lines
+from tap_twilio.streams import STREAM_NAMES, STREAMS, custom
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -104,6 +103,8 @@ class TapTwilio(TapFastPath, Tap):
     """Singer tap for Twilio."""
 
     name = "tap-twilio"
+    #: The distribution (``tap-twilio`` on PyPI is another tap): where --version looks.
+    package_name = "tap-twilio-complete"
     message_writer_class = TwilioWriter
     capabilities: t.ClassVar[list] = [
         TapCapabilities.CATALOG,
@@ -391,6 +392,10 @@ class TapTwilio(TapFastPath, Tap):
         ),
     ).to_dict()
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        quiet_setup_lines(self.logger)  # before the SDK sets the streams up
+        super().__init__(*args, **kwargs)
+
     @contextmanager
     def progress_lines(self) -> t.Iterator[None]:
         """Progress lines while the sync runs and a summary per stream at its end."""
@@ -452,10 +457,3 @@ class TapTwilio(TapFastPath, Tap):
             builtin = set(STREAM_NAMES)
             problems = check_config(self.config) + custom.validate_entries(self.config, builtin)
         return problems
-
-
-def main() -> None:
-    """The ``tap-twilio`` entry point; it lives in :mod:`tap_twilio.cli` (kept as an alias)."""
-    from tap_twilio.cli import main as cli_main
-
-    cli_main()

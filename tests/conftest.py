@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from twilio_sandbox import Sandbox
 
-from tap_twilio.client import rfc2822_to_iso
+from tap_twilio.engine.client import rfc2822_to_iso
 from tap_twilio.tap import TapTwilio
 
 ROOT = Path(__file__).resolve().parent.parent

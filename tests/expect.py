@@ -99,7 +99,7 @@ class Changes:
 def change_the_sandbox(sb: Sandbox, label: str) -> Changes:
     """New and changed rows in several accounts and products, as Twilio would have an hour
     after a sync; several of the changed rows are older than the newest bookmarks."""
-    from tap_twilio.client import rfc2822_to_iso
+    from tap_twilio.engine.client import rfc2822_to_iso
 
     main, sub_a, sub_b = (a["sid"] for a in sb.active_accounts)
     recent_message = max(

@@ -17,7 +17,7 @@ from twilio_sandbox import Sandbox
 
 from tap_twilio import actions
 from tap_twilio.actions import TwilioActionError, main, raw_request, resolve_url, transport
-from tap_twilio.client import rfc2822_to_iso
+from tap_twilio.engine.client import rfc2822_to_iso
 
 ROOT = Path(__file__).resolve().parent.parent
 TO = "+15558675310"

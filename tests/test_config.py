@@ -78,6 +78,24 @@ BAD_CONFIGS = [
     ({"account_sid": SID, "auth_token": TOKEN, "base_url": "ftp://x"}, "setting base_url"),
     ({"account_sid": SID, "auth_token": TOKEN, "request_timeout": 0}, "setting request_timeout"),
     ({"account_sid": SID, "auth_token": TOKEN, "max_retries": -2}, "setting max_retries"),
+    (
+        {
+            "account_sid": SID,
+            "auth_token": TOKEN,
+            "emit_activate_version_messages": True,
+            "account_shard": "1/4",
+        },
+        "emit_activate_version_messages cannot be combined with account_shard",
+    ),
+    (
+        {
+            "account_sid": SID,
+            "auth_token": TOKEN,
+            "emit_activate_version_messages": True,
+            "account_sids": [SID],
+        },
+        "emit_activate_version_messages cannot be combined with account_sids",
+    ),
 ]
 
 
@@ -116,9 +134,9 @@ def test_about_marks_secrets_and_discover_needs_no_config():
 
 
 def test_actions_and_webhooks_check_settings_as_the_tap_does():
-    """The schemas the actions and webhook-mode check a config with (tap_twilio/settings.py)
+    """The schemas the actions and webhook-mode check a config with (tap_twilio/api/settings.py)
     give each setting the type and limits of the tap's own schema."""
-    from tap_twilio.settings import CONNECTION_SCHEMA, WEBHOOK_SCHEMA
+    from tap_twilio.api.settings import CONNECTION_SCHEMA, WEBHOOK_SCHEMA
     from tap_twilio.tap import TapTwilio
 
     def rules(prop: dict) -> dict:
@@ -130,3 +148,36 @@ def test_actions_and_webhooks_check_settings_as_the_tap_does():
         for name, prop in schema["properties"].items():
             assert rules(prop) == rules(tap[name]), name
     assert set(CONNECTION_SCHEMA["required"]) <= set(TapTwilio.config_jsonschema["required"])
+
+
+def test_version_is_the_installed_distribution():
+    """--version and --about name the installed version, not "[could not be detected]"."""
+    from importlib.metadata import version
+
+    installed = version("tap-twilio-complete")
+    proc = run_cli(["--version"], timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"tap-twilio v{installed}, Meltano SDK v{version('singer-sdk')}"
+    about = run_cli(["--about", "--format=json"], timeout=60)
+    assert json.loads(about.stdout)["version"] == installed
+
+
+#: The SDK's INFO lines written once per stream while the tap sets its streams up.
+SETUP_LINES = ("as child stream to", "Skipping deselected stream")
+
+
+def test_a_default_run_writes_no_per_stream_setup_line(sandbox, tmp_path):
+    """A user's stderr holds progress and summary lines, not 600 lines of stream set-up."""
+    config = sandbox.tap_config(include_subaccounts=False)
+    proc = run_cli(["--config", str(write_config(tmp_path, config))], timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    setup = [line for line in proc.stderr.splitlines() if any(s in line for s in SETUP_LINES)]
+    assert setup == []
+    assert "v[could not be detected]" not in proc.stderr
+    assert "Sync finished" in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) < 200, f"{len(lines)} stderr lines"
+    # They are still there for whoever asks for DEBUG.
+    debug = run_cli(["--discover"], env={"TAP_TWILIO_LOGLEVEL": "DEBUG"}, timeout=300)
+    assert debug.returncode == 0, debug.stderr[-2000:]
+    assert "as child stream to" in debug.stderr

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 from twilio_sandbox import Sandbox
 
-from tap_twilio.client import parse_datetime, rfc2822_to_iso
+from tap_twilio.engine.client import parse_datetime, rfc2822_to_iso
 from tests.conftest import SyncResult, run_tap
 from tests.test_faults import ALL_KEYS, SNAPSHOT_KEYS, key_problems, truth_keys
 

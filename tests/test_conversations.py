@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from twilio_sandbox import Sandbox
 
-from tap_twilio.client import parse_datetime
+from tap_twilio.engine.client import parse_datetime
 from tests.conftest import run_tap
 
 STREAMS = [

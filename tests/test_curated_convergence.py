@@ -25,7 +25,7 @@ import requests
 from twilio_sandbox import Sandbox
 from twilio_sandbox.formats import parse_record_date
 
-from tap_twilio.client import parse_datetime
+from tap_twilio.engine.client import parse_datetime
 from tests.conftest import SyncResult, run_tap
 from tests.test_convergence import Target
 from tests.test_curated import KEYS_SPEC

@@ -15,8 +15,8 @@ from collections import Counter
 import pytest
 from twilio_sandbox import Sandbox
 
-from tap_twilio import custom
-from tap_twilio.client import parse_datetime
+from tap_twilio.engine.client import parse_datetime
+from tap_twilio.streams import custom
 from tests.conftest import iso, run_cli, run_tap, write_config
 from tests.expect import expected_keys
 

@@ -1,4 +1,4 @@
-"""The SDK internals tap_twilio.fast_path replaces: still there, and not changing output."""
+"""The SDK internals the fast path replaces: still there, and not changing output."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from singer_sdk.helpers._state import StateWriter
 from singer_sdk.streams import RESTStream, Stream
 from singer_sdk.streams._state import StreamStateManager
 
-from tap_twilio import fast_path
+from tap_twilio.engine import fast_path
 from tests.conftest import catalog_for, parse_singer, run_cli, write_config
 
 STREAMS = [
@@ -33,12 +33,12 @@ STREAMS = [
 def test_replaced_sdk_method_still_has_its_signature(name):
     method = getattr(RESTStream, name, None)
     assert method is not None, (
-        f"singer-sdk no longer has RESTStream.{name}: tap_twilio.fast_path relies on it "
+        f"singer-sdk no longer has RESTStream.{name}: the fast path relies on it "
         f"(turn the fast path off with TAP_TWILIO_FAST_PATH=0 and adapt the override)"
     )
     params = tuple(inspect.signature(method).parameters)
     assert params == fast_path.REPLACED[name], (
-        f"singer-sdk changed RESTStream.{name}{params}: the override in tap_twilio.fast_path "
+        f"singer-sdk changed RESTStream.{name}{params}: the override in the fast path "
         f"was written for {fast_path.REPLACED[name]}"
     )
 
@@ -46,10 +46,10 @@ def test_replaced_sdk_method_still_has_its_signature(name):
 @pytest.mark.parametrize("name", sorted(fast_path.REPLACED_ON_TAP))
 def test_replaced_sdk_tap_method_still_has_its_signature(name):
     method = getattr(Tap, name, None)
-    assert method is not None, f"singer-sdk no longer has Tap.{name} (tap_twilio.fast_path)"
+    assert method is not None, f"singer-sdk no longer has Tap.{name} (tap_twilio.engine.fast_path)"
     params = tuple(inspect.signature(method).parameters)
     assert params == fast_path.REPLACED_ON_TAP[name], (
-        f"singer-sdk changed Tap.{name}{params}: tap_twilio.fast_path's override was written "
+        f"singer-sdk changed Tap.{name}{params}: the fast path's override was written "
         f"for {fast_path.REPLACED_ON_TAP[name]}"
     )
 
@@ -60,7 +60,7 @@ def test_replaced_sdk_attributes_are_still_the_sdks(owner):
     source = inspect.getsource({"Tap": Tap, "Stream": Stream}[owner])
     for name in fast_path.REPLACED_ATTRIBUTES[owner]:
         assert f"self.{name}" in source, (
-            f"singer-sdk's {owner} no longer uses self.{name}: tap_twilio.fast_path replaces "
+            f"singer-sdk's {owner} no longer uses self.{name}: the fast path replaces "
             f"it (turn the fast path off with TAP_TWILIO_FAST_PATH=0 and adapt it)"
         )
 
@@ -74,7 +74,7 @@ def test_private_sdk_helpers_still_take_what_they_are_given(name):
         "": _catalog,
     }
     function = getattr(helpers[owner], attr, None)
-    assert function is not None, f"singer-sdk no longer has {name} (tap_twilio.fast_path)"
+    assert function is not None, f"singer-sdk no longer has {name} (tap_twilio.engine.fast_path)"
     params = inspect.signature(function).parameters
     given = fast_path.PRIVATE_HELPERS[name]
     missing = [p for p in given if p not in params]
@@ -84,7 +84,7 @@ def test_private_sdk_helpers_still_take_what_they_are_given(name):
         if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     assert (missing, [p for p in required if p not in given]) == ([], []), (
-        f"singer-sdk changed {name}{tuple(params)}: tap_twilio.fast_path calls it with {given}"
+        f"singer-sdk changed {name}{tuple(params)}: the fast path calls it with {given}"
     )
 
 

@@ -18,8 +18,8 @@ from singer_sdk.streams import Stream
 from singer_sdk.streams import _state as sdk_stream_state
 from twilio_sandbox import Sandbox
 
-from tap_twilio import fast_path as twilio_state
-from tap_twilio.fetcher import Fetcher
+from tap_twilio.engine import fast_path as twilio_state
+from tap_twilio.engine.fetcher import Fetcher
 from tap_twilio.tap import TapTwilio, check_config
 from tests.conftest import SyncResult, catalog_for, run_cli, run_tap, write_config
 from tests.test_faults import ALL_KEYS, secrets_of
@@ -153,7 +153,7 @@ def test_state_is_written_at_a_bounded_rate(fleet, tmp_path):
 
 
 def test_sdk_state_internals_are_where_we_replace_them():
-    """tap_twilio/fast_path.py replaces these singer-sdk internals: an upgrade that moves one
+    """tap_twilio/engine/fast_path.py replaces these singer-sdk internals: an upgrade that moves one
     fails here, naming it."""
     assert hasattr(sdk_state, "StateWriter")
     assert hasattr(sdk_state.StateWriter, "write_state")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tap_twilio.client import product_url
+from tap_twilio.api.settings import product_url
 from tests.conftest import run_cli, run_tap, write_config
 from tests.expect import expected_keys
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tap_twilio.client import parse_datetime
+from tap_twilio.engine.client import parse_datetime
 from tests.conftest import iso, run_tap
 
 NOW = dt.datetime.now(dt.timezone.utc)

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from twilio_sandbox import Sandbox
 
-from tap_twilio.client import parse_datetime
+from tap_twilio.engine.client import parse_datetime
 from tests.conftest import ROOT
 from tests.expect import change_the_sandbox
 from tests.pg import PostgresError, PostgresServer, unavailable

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from tap_twilio.client import parse_datetime
+from tap_twilio.engine.client import parse_datetime
 from tap_twilio.streams import PRODUCT_STREAMS
 from tests.conftest import run_tap
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tap_twilio import custom
-from tap_twilio.spec_streams import SPEC_STREAMS, table
-from tap_twilio.streams import STREAMS
+from tap_twilio.streams import STREAMS, custom
+from tap_twilio.streams.spec import SPEC_STREAMS, table
 from tap_twilio.tap import TapTwilio
 from tests.conftest import ROOT, run_cli, run_tap, write_config
 
@@ -176,12 +175,25 @@ def test_sample_pages_one_record_at_a_time(sample_sync):
 def test_schema_index_covers_the_vendored_specs():
     lists = custom.spec_lists()
     assert len(lists) == len(_published())
-    assert Path(ROOT / "tap_twilio" / "openapi_lists.json").stat().st_size < 400_000
+    assert Path(ROOT / "tap_twilio" / "api" / "openapi_lists.json").stat().st_size < 400_000
 
 
 #: Long-tail lists whose items carry nothing that identifies them: a knowledge base's text
 #: chunks, and Wireless usage per period (the period is an object).
 KEYLESS = {"assistants_v1_knowledge_chunks", "wireless_v1_usage_records"}
+
+
+_CONFIG = {"account_sid": "AC" + "a" * 32, "auth_token": "b" * 32}
+
+
+def test_keyless_lists_say_so_in_their_catalog_entry():
+    """A user reading the catalog learns why a list has no key and how to load it."""
+    catalog = {s.tap_stream_id: s for s in TapTwilio(config=_CONFIG, validate_config=False).catalog.streams}
+    for name, entry in catalog.items():
+        says = "No primary key" in (entry.schema.to_dict().get("description") or "")
+        assert says == (name in KEYLESS), name
+        if name in KEYLESS:
+            assert entry.key_properties in (None, [], ())
 
 
 def test_every_long_tail_row_has_its_own_primary_key(sandbox):

@@ -342,7 +342,7 @@ def test_settings_precedence_and_errors():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "does not exist"),  # the tap's words (tap_twilio/settings.py)
+        (None, "does not exist"),  # the tap's words (tap_twilio/api/settings.py)
         ("{not json", "is not valid JSON"),
         ("[1, 2]", "must hold a JSON object, not a list"),
         ('{"account_sid": "AC1"}', "no webhook signing key"),

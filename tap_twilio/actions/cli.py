@@ -14,7 +14,6 @@ import sys
 import typing as t
 from pathlib import Path
 
-from tap_twilio import settings
 from tap_twilio.actions.common import (
     EXIT_API_ERROR,
     EXIT_OK,
@@ -28,6 +27,7 @@ from tap_twilio.actions.common import (
 )
 from tap_twilio.actions.raw import METHODS, PLACEHOLDERS, RESPONSE_TYPES, raw_request
 from tap_twilio.actions.sms import get_sms, list_sms, send_sms
+from tap_twilio.api import settings
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence

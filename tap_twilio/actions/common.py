@@ -6,8 +6,8 @@ import re
 import typing as t
 from pathlib import Path
 
-from tap_twilio import settings
-from tap_twilio.client import rfc2822_to_iso
+from tap_twilio.api import settings
+from tap_twilio.api.transforms import rfc2822_to_iso
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -58,7 +58,7 @@ def load_config(path: str | Path) -> dict[str, t.Any]:
 
 
 def validate_config(config: t.Any) -> dict[str, t.Any]:
-    """Check the settings the actions need, by the tap's rules (:mod:`tap_twilio.settings`).
+    """Check the settings the actions need, by the tap's rules (:mod:`tap_twilio.api.settings`).
 
     Args:
         config: The tap's config.

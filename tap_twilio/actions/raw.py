@@ -13,7 +13,6 @@ import re
 import typing as t
 from urllib.parse import urlparse, urlsplit
 
-from tap_twilio import retry
 from tap_twilio.actions import transport
 from tap_twilio.actions.common import (
     API_VERSION,
@@ -24,7 +23,9 @@ from tap_twilio.actions.common import (
     validate_config,
 )
 from tap_twilio.actions.transport import Policy, TransportError, twilio_client
-from tap_twilio.client import error_line, product_url
+from tap_twilio.api import retry
+from tap_twilio.api.errors import error_line
+from tap_twilio.api.settings import product_url
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

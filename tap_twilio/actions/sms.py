@@ -31,7 +31,7 @@ from tap_twilio.actions.transport import (
     send_policy,
     twilio_client,
 )
-from tap_twilio.client import error_line
+from tap_twilio.api.errors import error_line
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence

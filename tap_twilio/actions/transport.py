@@ -11,7 +11,7 @@ per request, so that a POST is never sent again once it may have reached Twilio:
   5xx) is retried only when the policy says so: reads yes, a send never.
 
 Its requests sessions keep requests' default adapters (``max_retries=0``, no read
-retries): nothing is retried behind its back. The waits are :mod:`tap_twilio.retry`'s.
+retries): nothing is retried behind its back. The waits are :mod:`tap_twilio.api.retry`'s.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from tap_twilio import retry
 from tap_twilio.actions.common import PROG
-from tap_twilio.client import basic_auth, describe_transport_error, is_connect_failure
+from tap_twilio.api import retry
+from tap_twilio.api.auth import basic_auth
+from tap_twilio.api.errors import describe_transport_error, is_connect_failure
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Mapping

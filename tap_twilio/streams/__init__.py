@@ -2,7 +2,7 @@
 
 * :mod:`tap_twilio.streams.core`: the 2010 API and Monitor alerts;
 * :mod:`tap_twilio.streams.products`: Conversations, Studio, Chat, TaskRouter, …;
-* :mod:`tap_twilio.streams.curated` and :mod:`tap_twilio.spec_streams`: the rest of Twilio.
+* :mod:`tap_twilio.streams.curated` and :mod:`tap_twilio.streams.spec`: the rest of Twilio.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from tap_twilio.streams.core import (
     ConferencesStream,
     QueuesStream,
 )
+from tap_twilio.streams.curated import CURATED_STREAMS
 from tap_twilio.streams.products import PRODUCT_STREAMS, ChatServiceChild, VerifyServicesStream
+from tap_twilio.streams.spec import SPEC_STREAMS
 
 # The base classes and names the curated and long-tail streams build on.
 __all__ = [
@@ -37,10 +39,6 @@ __all__ = [
     "QueuesStream",
     "VerifyServicesStream",
 ]
-
-# Curated and long-tail streams build on the classes above, hence imported here.
-from tap_twilio.spec_streams import SPEC_STREAMS
-from tap_twilio.streams.curated import CURATED_STREAMS
 
 STREAMS = CORE_STREAMS + PRODUCT_STREAMS + CURATED_STREAMS + SPEC_STREAMS
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typing as t
 
-from tap_twilio.client import CoreStream
+from tap_twilio.engine.client import CoreStream
 from tap_twilio.streams.core import (
     ACCOUNT,
     AccountChild,

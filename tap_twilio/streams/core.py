@@ -9,7 +9,7 @@ import datetime as dt
 import sys
 import typing as t
 
-from tap_twilio.client import (
+from tap_twilio.engine.client import (
     CoreStream,
     ProductStream,
     TwilioAPIError,
@@ -255,7 +255,7 @@ class CallsStream(AccountChild):
 
     Emitted: calls started (or, undated, created) since the bookmark minus the lookback,
     and those still in progress at the last run; with ``full_scan_messages_and_calls``
-    false, only the ``StartTime>`` window is read. See ``tap_twilio.changes``.
+    false, only the ``StartTime>`` window is read. See ``tap_twilio.engine.changes``.
     """
 
     name = "calls"
@@ -324,7 +324,7 @@ class MessagesStream(AccountChild):
     filter could match. Emitted: messages sent (or, undated, created) since the bookmark
     minus the lookback, and those still in flight at the last run (queued, scheduled,
     sent …) until they are final. With ``full_scan_messages_and_calls`` false, only the
-    ``DateSent>`` window is read. See ``tap_twilio.changes``.
+    ``DateSent>`` window is read. See ``tap_twilio.engine.changes``.
     """
 
     name = "messages"

@@ -6,7 +6,7 @@ Product lists are read once per account with that account's credentials
 
 from __future__ import annotations
 
-from tap_twilio.client import CoreStream, ProductStream
+from tap_twilio.engine.client import CoreStream, ProductStream
 from tap_twilio.streams.communications import (
     AuthorizedConnectAppsStream,
     CallEventsStream,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
-from tap_twilio.client import ProductStream
+from tap_twilio.engine.client import ProductStream
 from tap_twilio.streams.core import AccountProductStream
 
 CONFERENCE_KEY = "conference_sid"  # ConferencesStream's child context

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import typing as t
 
-from tap_twilio.client import ProductStream
+from tap_twilio.engine.client import ProductStream
 from tap_twilio.streams.core import AccountProductStream
 
 if sys.version_info >= (3, 12):
@@ -69,7 +69,7 @@ class ConversationsStream(ConversationServiceChild):
     conversations updated since the bookmark (minus the lookback), those still open, and
     those open at the last run. Their messages and participants are read; a closed
     conversation takes no new messages, so the closed history's are never read again.
-    See ``tap_twilio.changes``.
+    See ``tap_twilio.engine.changes``.
     """
 
     name = "conversations"

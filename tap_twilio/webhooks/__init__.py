@@ -15,7 +15,7 @@ do), :mod:`~tap_twilio.webhooks.records` (the ``webhook_events`` records and the
 
 from __future__ import annotations
 
-from tap_twilio.settings import ConfigError
+from tap_twilio.api.settings import ConfigError
 from tap_twilio.webhooks.cli import PROG, main
 from tap_twilio.webhooks.config import (
     DEFAULT_HOST,

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from tap_twilio.settings import ConfigError
+from tap_twilio.api.settings import ConfigError
 from tap_twilio.webhooks.config import (
     DEFAULT_HOST,
     DEFAULT_PORT,

@@ -1,4 +1,4 @@
-"""The receiver's settings: from the tap's config (read by :mod:`tap_twilio.settings`).
+"""The receiver's settings: from the tap's config (read by :mod:`tap_twilio.api.settings`).
 
 Config keys read (the tap's own config file; CLI flags override them):
 
@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from tap_twilio import settings as shared
-from tap_twilio.settings import ConfigError, webhook_signing_key
+from tap_twilio.api import settings as shared
+from tap_twilio.api.settings import ConfigError, webhook_signing_key
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

@@ -13,7 +13,7 @@ import os
 import re
 import typing as t
 
-from tap_twilio.client import parse_datetime
+from tap_twilio.api.transforms import parse_datetime
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -305,6 +305,14 @@ def check_config(config: Mapping[str, t.Any]) -> list[str]:
             )
         elif config.get("account_sids"):
             problems.append("give either account_sids or account_shard, not both")
+    if config.get("emit_activate_version_messages"):
+        # Each run would tell the target to drop the rows of the accounts it did not read.
+        for setting in ("account_shard", "account_sids"):
+            if config.get(setting):
+                problems.append(
+                    f"setting emit_activate_version_messages cannot be combined with {setting}: "
+                    "each run would make the target drop the other accounts' rows"
+                )
     return problems
 
 
@@ -348,3 +356,18 @@ def redact(text: str, config: Mapping[str, t.Any]) -> str:
         if isinstance(secret, str) and len(secret) >= 4 and secret in text:
             text = text.replace(secret, REDACTED)
     return text
+
+
+TWILIO_HOST = "twilio.com"
+
+
+def product_url(config: t.Mapping[str, t.Any], product: str) -> str:
+    """Base URL of a Twilio product for this config (base_url, region and edge aware)."""
+    base_url = config.get("base_url")
+    if base_url:
+        return base_url.rstrip("/").replace("{product}", product)
+    region, edge = config.get("region"), config.get("edge")
+    if edge and not region:
+        region = "us1"
+    parts = [product, edge, region, TWILIO_HOST]
+    return "https://" + ".".join(p for p in parts if p)

@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 if t.TYPE_CHECKING:
     import requests
 
-    from tap_twilio.client import TwilioStream
+    from tap_twilio.engine.fetcher import ListSource
 
 #: Seconds between two progress lines (``TAP_TWILIO_PROGRESS_SECONDS`` overrides).
 PROGRESS_SECONDS = 30.0
@@ -39,6 +39,9 @@ PROGRESS_SECONDS = 30.0
 METRICS_LEVEL_ENV = "TAP_TWILIO_METRICS_LOGLEVEL"
 #: INFO lines the SDK writes once per list and account; shown again at DEBUG.
 PER_LIST_LINES = ("Beginning sync of ", "Starting incremental sync of ")
+#: INFO lines the SDK's tap writes once per stream while setting up (335 child streams, a
+#: deselected stream each): shown again at DEBUG.
+SETUP_LINES = ("Added '", "Skipping deselected stream '")
 #: The SDK's once-per-partition warning that an unsorted list's progress is not resumable:
 #: every Twilio list here is read unsorted by design (the bookmark is the largest value
 #: seen, written when a list is done), so it says nothing a user can act on.
@@ -94,14 +97,14 @@ class Progress:
         with self._lock:
             self.throttled += 1
 
-    def list_started(self, stream: TwilioStream, context: t.Mapping | None) -> None:
+    def list_started(self, stream: ListSource, context: t.Mapping | None) -> None:
         """The SDK starts writing a list (in its order: account after account)."""
         account = (context or {}).get("account_sid")
         if account and account != self._account:
             self._account = account
             self.accounts_started += 1
 
-    def page_read(self, stream: TwilioStream, response: requests.Response, last: bool) -> None:
+    def page_read(self, stream: ListSource, response: requests.Response, last: bool) -> None:
         """The SDK reads a page; pages of Accounts.json give the number of accounts."""
         if stream.name != "accounts":
             return
@@ -170,7 +173,9 @@ class _PerListLines(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not isinstance(record.msg, str):
             return True
-        per_list = record.levelno == logging.INFO and record.msg.startswith(PER_LIST_LINES)
+        per_list = record.levelno == logging.INFO and record.msg.startswith(
+            (*PER_LIST_LINES, *SETUP_LINES)
+        )
         unsorted = record.levelno == logging.WARNING and record.msg.startswith(UNSORTED_LINE)
         if not (per_list or unsorted):
             return True
@@ -178,6 +183,12 @@ class _PerListLines(logging.Filter):
 
 
 _FILTER = _PerListLines()
+
+
+def quiet_setup_lines(tap_logger: logging.Logger) -> None:
+    """Keep the SDK's per-stream set-up lines (child streams, deselected streams) off INFO."""
+    if _FILTER not in tap_logger.filters:
+        tap_logger.addFilter(_FILTER)
 
 
 def quiet_sdk_lines(

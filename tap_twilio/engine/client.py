@@ -23,10 +23,29 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
 
 from tap_twilio import schemas
-from tap_twilio.auth import TwilioAuth as TwilioAuth
-from tap_twilio.auth import basic_auth as basic_auth
-from tap_twilio.auth import basic_header
-from tap_twilio.changes import (
+from tap_twilio.api.auth import TwilioAuth as TwilioAuth
+from tap_twilio.api.auth import basic_auth as basic_auth
+from tap_twilio.api.auth import basic_header
+from tap_twilio.api.errors import AccountRefusedError as AccountRefusedError
+from tap_twilio.api.errors import ProductUnavailableError as ProductUnavailableError
+from tap_twilio.api.errors import TwilioAPIError as TwilioAPIError
+from tap_twilio.api.errors import describe_transport_error as describe_transport_error
+from tap_twilio.api.errors import error_line as error_line
+from tap_twilio.api.errors import is_connect_failure as is_connect_failure
+from tap_twilio.api.errors import short_error
+from tap_twilio.api.errors import transport_error_line as transport_error_line
+from tap_twilio.api.errors import where as where
+from tap_twilio.api.pagination import TwilioPaginator as TwilioPaginator
+from tap_twilio.api.pagination import is_single_fetch as is_single_fetch
+from tap_twilio.api.pagination import read_whole_body as read_whole_body
+from tap_twilio.api.pagination import response_body as response_body
+from tap_twilio.api.settings import product_url as product_url
+from tap_twilio.api.transforms import RecordShaping
+from tap_twilio.api.transforms import parse_datetime as parse_datetime
+from tap_twilio.api.transforms import parse_json_string as parse_json_string
+from tap_twilio.api.transforms import rfc2822_to_iso as rfc2822_to_iso
+from tap_twilio.api.transforms import utc_now as utc_now
+from tap_twilio.engine.changes import (
     FETCH,
     LIST_KEY,
     SID_KEY,
@@ -34,29 +53,11 @@ from tap_twilio.changes import (
     ReadPlan,
     once_each,
 )
-from tap_twilio.context import RunContext, run_of
-from tap_twilio.errors import AccountRefusedError as AccountRefusedError
-from tap_twilio.errors import ProductUnavailableError as ProductUnavailableError
-from tap_twilio.errors import TwilioAPIError as TwilioAPIError
-from tap_twilio.errors import describe_transport_error as describe_transport_error
-from tap_twilio.errors import error_line as error_line
-from tap_twilio.errors import is_connect_failure as is_connect_failure
-from tap_twilio.errors import short_error
-from tap_twilio.errors import transport_error_line as transport_error_line
-from tap_twilio.errors import where as where
-from tap_twilio.fast_path import SDKFastPath, first_page_request, tap_of
-from tap_twilio.fetcher import Fetcher, Job
-from tap_twilio.pagination import TwilioPaginator as TwilioPaginator
-from tap_twilio.pagination import is_single_fetch as is_single_fetch
-from tap_twilio.pagination import read_whole_body as read_whole_body
-from tap_twilio.pagination import response_body as response_body
-from tap_twilio.transforms import RecordShaping
-from tap_twilio.transforms import parse_datetime as parse_datetime
-from tap_twilio.transforms import parse_json_string as parse_json_string
-from tap_twilio.transforms import rfc2822_to_iso as rfc2822_to_iso
-from tap_twilio.transforms import utc_now as utc_now
-from tap_twilio.windows import WindowedStream
-from tap_twilio.windows import retention_floor as retention_floor
+from tap_twilio.engine.context import RunContext, run_of
+from tap_twilio.engine.fast_path import SDKFastPath, first_page_request, tap_of
+from tap_twilio.engine.fetcher import Fetcher, Job
+from tap_twilio.engine.windows import WindowedStream
+from tap_twilio.engine.windows import retention_floor as retention_floor
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -70,7 +71,6 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 SCHEMAS_DIR = SchemaDirectory(schemas)
-TWILIO_HOST = "twilio.com"
 
 
 class TwilioStream(
@@ -175,7 +175,7 @@ class TwilioStream(
         time, not seconds. Anything else (5xx, timeouts, dropped connections) backs off
         exponentially with jitter.
         """
-        from tap_twilio import retry  # the one backoff rule, shared with the actions
+        from tap_twilio.api import retry  # the one backoff rule, shared with the actions
 
         attempt = throttled = 0
         exc = yield 0.0
@@ -485,18 +485,6 @@ class TwilioStream(
 
     def _error_line(self, response: requests.Response) -> str:
         return error_line(response, self.product)
-
-
-def product_url(config: t.Mapping[str, t.Any], product: str) -> str:
-    """Base URL of a Twilio product for this config (base_url, region and edge aware)."""
-    base_url = config.get("base_url")
-    if base_url:
-        return base_url.rstrip("/").replace("{product}", product)
-    region, edge = config.get("region"), config.get("edge")
-    if edge and not region:
-        region = "us1"
-    parts = [product, edge, region, TWILIO_HOST]
-    return "https://" + ".".join(p for p in parts if p)
 
 
 class CoreStream(TwilioStream):

@@ -1,6 +1,6 @@
 """The long tail: every other list of Twilio's 55 OpenAPI specs as a stream (issue 12).
 
-Built at import from ``spec_streams.json`` (``scripts/generate_spec_streams.py``): name,
+Built at import from ``spec.json`` (``scripts/generate_spec_streams.py``): name,
 host, path, list key, largest page size, primary key, parent (from the path's nesting)
 and the spec's date filter, on the same base classes as the built-in streams. None is
 selected by default. Schemas come from the vendored specs' list index
@@ -21,14 +21,11 @@ from importlib import resources
 from singer_sdk import StreamSchema
 from singer_sdk.schema.source import SchemaSource
 
-from tap_twilio.client import CoreStream, ProductStream, TwilioStream
-from tap_twilio.streams import (
-    CORE_STREAMS,
-    PRODUCT_STREAMS,
-    AccountChild,
-    AccountProductStream,
-)
+from tap_twilio.api.openapi import spec_lists
+from tap_twilio.engine.client import CoreStream, ProductStream, TwilioStream
+from tap_twilio.streams.core import CORE_STREAMS, AccountChild, AccountProductStream
 from tap_twilio.streams.curated import CURATED_STREAMS
+from tap_twilio.streams.products import PRODUCT_STREAMS
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -40,8 +37,8 @@ PRODUCT_FIELDS = {"conversations": ("chat_service_sid",)}
 
 @cache
 def table() -> dict[str, t.Any]:
-    """The generated stream table (spec_streams.json)."""
-    text = resources.files("tap_twilio").joinpath("spec_streams.json").read_text("utf-8")
+    """The generated stream table (spec.json)."""
+    text = resources.files("tap_twilio.streams").joinpath("spec.json").read_text("utf-8")
     return json.loads(text)
 
 
@@ -52,9 +49,14 @@ def normal(product: str, path: str) -> tuple[str, str]:
 
 @cache
 def _spec_index() -> dict[tuple[str, str], dict]:
-    from tap_twilio.custom import spec_lists  # custom builds on the streams
-
     return {normal(item["product"], item["path"]): item for item in spec_lists()}
+
+
+#: What a keyless list's catalog entry says (its rows carry nothing that identifies them).
+NO_KEY = (
+    "No primary key: Twilio's rows of this list carry no field that identifies them, so a "
+    "target cannot upsert them; load it with append or replace (full table) semantics."
+)
 
 
 class SpecListSchemas(SchemaSource):
@@ -68,6 +70,8 @@ class SpecListSchemas(SchemaSource):
         properties = schema.setdefault("properties", {})
         for name in ("account_sid", *cls.context_fields, *PRODUCT_FIELDS.get(cls.product, ())):
             properties.setdefault(name, {"type": ["string", "null"]})
+        if not cls.primary_keys:
+            schema["description"] = NO_KEY
         return schema
 
 

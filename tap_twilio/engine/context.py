@@ -16,7 +16,7 @@ import requests
 import requests.adapters
 from requests.auth import HTTPBasicAuth
 
-from tap_twilio.fetcher import Fetcher
+from tap_twilio.engine.fetcher import Fetcher
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -74,7 +74,7 @@ class RunContext:
 
     def credentials(self, account: str | None) -> HTTPBasicAuth | None:
         """Credentials that read an account's product data; None when the run has none."""
-        from tap_twilio.auth import basic_auth
+        from tap_twilio.api.auth import basic_auth
 
         if account is None or account == self.config["account_sid"]:
             return basic_auth(self.config)

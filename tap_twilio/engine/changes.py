@@ -28,13 +28,11 @@ import datetime as dt
 import typing as t
 from functools import cached_property
 
-from tap_twilio.transforms import parse_datetime, utc_now
+from tap_twilio.api.transforms import parse_datetime, utc_now
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams import RESTStream
-
-    from tap_twilio.client import TwilioStream
 
     _Stream = RESTStream[t.Any]
 else:
@@ -77,7 +75,7 @@ def once_each() -> t.Callable[[dict, Context | None], bool]:
 class ReadPlan:
     """What one partition reads this run, emits of it, and remembers for the next run."""
 
-    def __init__(self, stream: TwilioStream, context: Context | None) -> None:
+    def __init__(self, stream: FollowsChanges, context: Context | None) -> None:
         self.stream = stream
         self.context = context
         self.state = stream.get_context_state(context)
@@ -180,7 +178,7 @@ class FollowsChanges(_Stream):
     """Declarative switches for the changes a date window cannot show (see above)."""
 
     #: Read the unfiltered list instead of the date window, for records the window cannot
-    #: show (a date that is never set): see ``tap_twilio.changes``.
+    #: show (a date that is never set): see ``tap_twilio.engine.changes``.
     full_scan: t.ClassVar[bool] = False
     #: Setting that turns ``full_scan`` off (the date window is read instead).
     full_scan_setting: t.ClassVar[str | None] = None
@@ -195,6 +193,11 @@ class FollowsChanges(_Stream):
     open_days: t.ClassVar[int | None] = None
     #: Field that dates a record without a replication value (placing it in the window).
     created_field: t.ClassVar[str] = "date_created"
+
+    if t.TYPE_CHECKING:
+
+        def window_start(self, context: Context | None) -> dt.datetime | None:
+            """The window's start (``tap_twilio.engine.windows.WindowedStream``)."""
 
     @cached_property
     def _follows_changes(self) -> bool:

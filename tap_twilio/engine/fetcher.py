@@ -36,13 +36,45 @@ from collections import deque
 
 import requests
 
-from tap_twilio import fast_path
-from tap_twilio.errors import AccountRefusedError
+from tap_twilio.api.errors import AccountRefusedError
+from tap_twilio.engine import fast_path
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from tap_twilio.client import TwilioStream
+
+class _Refusals(t.Protocol):
+    def refused(self, account: str | None, answer: str) -> None: ...
+
+
+class ListSource(t.Protocol):
+    """What the fetcher needs of a stream (``tap_twilio.engine.client.TwilioStream``)."""
+
+    @property
+    def name(self) -> str:
+        """The stream's name."""
+
+    @property
+    def run(self) -> _Refusals:
+        """The run's context (notes refused subaccounts)."""
+
+    def first_request(self, context: Context | None) -> requests.PreparedRequest | None:
+        """The list's first page request (None: nothing to read)."""
+
+    def next_request(
+        self, request: requests.PreparedRequest, response: requests.Response
+    ) -> requests.PreparedRequest | None:
+        """The request of the page after ``response`` (None: the last page)."""
+
+    def wants(self, context: Context | None) -> bool:
+        """Whether the list is still to be read (its account may have been refused)."""
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        """The SDK's retrying wrapper around one request."""
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """The records of a page."""
+
 
 BUFFER_BYTES = 48 * 1024 * 1024
 PAGES_AHEAD = 2
@@ -57,7 +89,7 @@ MAX_PAUSE_SECONDS = 5.0
 class Job:
     """One list to read: its pages in order, fetched by workers, read by the SDK."""
 
-    def __init__(self, stream: TwilioStream, context: Context | None, priority: tuple) -> None:
+    def __init__(self, stream: ListSource, context: Context | None, priority: tuple) -> None:
         self.stream = stream
         self.context = context
         self.priority = priority
@@ -99,7 +131,7 @@ class Fetcher:
         self._response_seconds = FIRST_RESPONSE_SECONDS  # moving average
         self.buffered = 0
         self.waiting_for: Job | None = None
-        #: Told of requests, 429s, lists and pages (tap_twilio.progress.Progress).
+        #: Told of requests, 429s, lists and pages (tap_twilio.engine.progress.Progress).
         self.observer: t.Any = None
 
     @property
@@ -109,7 +141,7 @@ class Fetcher:
 
     # Consumer side (the SDK's thread) -------------------------------------------------
 
-    def submit(self, stream: TwilioStream, context: Context | None, priority: tuple) -> None:
+    def submit(self, stream: ListSource, context: Context | None, priority: tuple) -> None:
         """Queue a list for reading ahead (no-op when it is queued already)."""
         key = _job_key(stream, context)
         with self._lock:
@@ -122,7 +154,7 @@ class Fetcher:
                 self._enqueue(job)
 
     def pages(
-        self, stream: TwilioStream, context: Context | None, priority: tuple
+        self, stream: ListSource, context: Context | None, priority: tuple
     ) -> t.Iterator[tuple[Job, requests.Response]]:
         """The pages of a list, in order (read ahead when a job exists, else fetched now)."""
         observer = self.observer
@@ -372,5 +404,5 @@ class Fetcher:
                     self._jobs_ready.notify()
 
 
-def _job_key(stream: TwilioStream, context: Context | None) -> tuple:
+def _job_key(stream: ListSource, context: Context | None) -> tuple:
     return (stream.name, tuple(sorted((context or {}).items())))

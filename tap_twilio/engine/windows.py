@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-from tap_twilio.transforms import parse_datetime, utc_now
+from tap_twilio.api.transforms import parse_datetime, utc_now
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import re
 import typing as t
-from functools import cache
-from importlib import resources
 from urllib.parse import urlparse
 
 import requests
 from singer_sdk.streams.core import Stream
 
-from tap_twilio.client import (
+from tap_twilio.api.openapi import find_spec_list
+from tap_twilio.engine.client import (
     CoreStream,
     ProductStream,
     TwilioAPIError,
@@ -28,7 +27,7 @@ from tap_twilio.client import (
     product_url,
     response_body,
 )
-from tap_twilio.streams import AccountsStream
+from tap_twilio.streams.core import AccountsStream
 
 PRODUCTS = (
     "api",
@@ -160,27 +159,6 @@ def _check_entry(
 
 def _per_account(entry: dict, path: str) -> bool:
     return bool(entry.get("per_account", "{account_sid}" in path))
-
-
-@cache
-def spec_lists() -> tuple[dict, ...]:
-    """Twilio's list endpoints with their item schemas (generated from the OpenAPI specs)."""
-    text = resources.files("tap_twilio").joinpath("openapi_lists.json").read_text("utf-8")
-    return tuple(json.loads(text)["lists"])
-
-
-def find_spec_list(product: str, path: str) -> dict | None:
-    """The spec list a path names, placeholders and concrete SIDs alike."""
-    concrete = PLACEHOLDER.sub("{}", path)
-    for item in spec_lists():
-        if item["product"] != product:
-            continue
-        pattern = (
-            "^" + re.escape(PLACEHOLDER.sub("{}", item["path"])).replace(r"\{\}", r"[^/]+") + "$"
-        )
-        if re.match(pattern, concrete.replace("{}", "X")):
-            return item
-    return None
 
 
 def infer_schema(records: list[dict], product: str) -> dict:

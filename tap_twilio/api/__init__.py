@@ -1,0 +1,1 @@
+"""Leaves that know nothing of streams: settings, auth, errors, paging, dates, retries."""

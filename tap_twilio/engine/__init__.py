@@ -1,0 +1,1 @@
+"""The sync engine: base streams, read plans, windows, read-ahead fetcher, state, fast path."""

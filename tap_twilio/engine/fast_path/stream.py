@@ -1,0 +1,212 @@
+"""Stream-level overrides: records straight to the writer, one SCHEMA, bodies read at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import typing as t
+from functools import cached_property
+
+from singer_sdk.helpers._catalog import pop_deselected_record_properties
+from singer_sdk.mapper import SameRecordTransform
+from singer_sdk.singerlib import RecordMessage
+from singer_sdk.streams import Stream as SDKStream
+
+from tap_twilio.api.pagination import TwilioPaginator, read_whole_body
+from tap_twilio.api.transforms import utc_now
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
+
+if t.TYPE_CHECKING:
+    from collections.abc import Generator
+
+    import requests
+    from singer_sdk import Tap
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams import RESTStream
+
+    _Stream = RESTStream[t.Any]
+else:
+    _Stream = object
+
+from tap_twilio.engine.fast_path.registry import ENABLED
+
+
+def tap_of(stream: t.Any) -> Tap:
+    """The tap a stream belongs to (the SDK keeps it in the private ``Stream._tap``)."""
+    return stream._tap
+
+
+def send(stream: t.Any, prepared: requests.PreparedRequest, context: Context | None) -> t.Any:
+    """One attempt of a request, as the SDK makes it (metrics, ``validate_response``)."""
+    return stream._request(prepared, context)
+
+
+def first_page_request(stream: t.Any, context: Context | None) -> requests.PreparedRequest:
+    """The SDK's prepared request for a list's first page."""
+    page = TwilioPaginator(stream.url_base)
+    return stream._prepare_request(context=context, page=page)
+
+
+class SDKFastPath(_Stream):
+    """The overrides, defined only while the switch is on."""
+
+    if ENABLED:
+
+        def __init__(
+            self,
+            tap: Tap,
+            name: str | None = None,
+            schema: t.Any = None,
+            path: str | None = None,
+            *,
+            http_method: str | None = None,
+        ) -> None:
+            """The SDK's set-up of an HTTP stream without the ``requests.Session`` it makes.
+
+            ``_HTTPStream.__init__`` builds one session per stream (about 1 ms each, for
+            hundreds of streams at every discovery); the run shares one
+            (``RunContext.session``, ``TwilioStream.requests_session``).
+            """
+            if path:
+                self.path = path
+            self._http_headers: dict[str, str] = {}
+            self._http_method = http_method
+            self._requests_session = None
+            self._compiled_jsonpath = None
+            self._next_page_token_compiled_jsonpath = None
+            SDKStream.__init__(self, name=name, schema=schema, tap=tap)
+
+        @override
+        def _write_schema_message(self) -> None:
+            """Write a stream's SCHEMA once per run, not again for every parent of a child."""
+            if not self.__dict__.get("_schema_written"):
+                super()._write_schema_message()
+                self._schema_written = True
+
+        @cached_property
+        def _every_property_selected(self) -> bool:
+            mask = self.mask
+            return all(mask[("properties", name)] for name in self.schema.get("properties", {}))
+
+        @cached_property
+        def _identity_map(self) -> bool:
+            """Whether the only stream map passes records through unchanged.
+
+            True without ``stream_maps`` and flattening: the mapper call per record is skipped.
+            """
+            maps = self.stream_maps
+            return (
+                len(maps) == 1
+                and type(maps[0]) is SameRecordTransform
+                and maps[0].stream_alias == self.name
+                and not maps[0].flattening_enabled
+            )
+
+        @override
+        def _write_record_message(self, record: dict) -> None:
+            """Hand the record straight to the tap's writer when no stream map applies."""
+            if not self._identity_map:
+                super()._write_record_message(record)
+                return
+            if not self._every_property_selected:
+                pop_deselected_record_properties(record, self.schema, self.mask)
+            writer = tap_of(self).message_writer
+            # TwilioWriter.write_record: a RECORD line without a RecordMessage object.
+            writer.write_record(  # type: ignore[attr-defined]
+                self.name, record, self._stream_version, self._time_extracted
+            )
+            self.state_manager.is_flushed = False
+
+        @override
+        def _generate_record_messages(self, record: dict) -> Generator[RecordMessage, None, None]:
+            """The SDK's record messages (with stream maps), minus the type pass.
+
+            shape_record already gives every field its schema type; the selection walk is
+            skipped when nothing is deselected.
+            """
+            if not self._every_property_selected:
+                pop_deselected_record_properties(record, self.schema, self.mask)
+            for stream_map in self.stream_maps:
+                mapped = stream_map.transform(record)
+                if mapped is not None:
+                    yield RecordMessage(
+                        stream=stream_map.stream_alias,
+                        record=mapped,
+                        version=self._stream_version,
+                        time_extracted=self._time_extracted,
+                    )
+
+        @property
+        def _time_extracted(self) -> dt.datetime:
+            """When the page of the records being written was extracted."""
+            return self.__dict__.get("_page_time") or utc_now()
+
+        @cached_property
+        def _children_selected(self) -> bool:
+            return any(c.selected or c.has_selected_descendents for c in self.child_streams)
+
+        @override
+        def _process_record(
+            self,
+            record: dict,
+            child_context: Context | None = None,
+            partition_context: Context | None = None,
+        ) -> None:
+            """The SDK's, without asking for child contexts when no child stream is selected."""
+            if self._children_selected:
+                super()._process_record(record, child_context, partition_context)
+                return
+            for key, value in (partition_context or {}).items():
+                if key not in record:
+                    record[key] = value
+
+        @override
+        def _increment_stream_state(
+            self, latest_record: dict, *, context: Context | None = None
+        ) -> None:
+            """Advance the bookmark only for a record that can move it (a new maximum).
+
+            Unsorted streams keep the largest value seen, so a record at or below the largest
+            value so far changes nothing: skipping the SDK's state lookup for it saves a
+            partition search per record. Null values never move a bookmark.
+            """
+            key = self.replication_key
+            if key and self.replication_method == "INCREMENTAL":
+                value = latest_record.get(key)
+                if value is None:
+                    return
+                highest = self.__dict__.setdefault("_highest_seen", {})
+                # One context object serves a whole partition: its key is computed once.
+                last = self.__dict__.get("_last_partition")
+                if last is not None and last[0] is context:
+                    partition = last[1]
+                else:
+                    partition = self._partition_key(context)  # type: ignore[attr-defined]
+                    self._last_partition = (context, partition)
+                if partition in highest and value <= highest[partition]:
+                    return
+                highest[partition] = value
+            super()._increment_stream_state(latest_record, context=context)
+
+        @override
+        def _request(
+            self, prepared_request: requests.PreparedRequest, context: Context | None
+        ) -> requests.Response:
+            """The SDK's request, reading the body in one call instead of 10 kB chunks."""
+            request = self.authenticator(prepared_request)
+            response = self.requests_session.send(
+                request, timeout=self.timeout, allow_redirects=self.allow_redirects, stream=True
+            )
+            read_whole_body(response)
+            self._write_request_duration_log(
+                endpoint=self.path,
+                response=response,
+                context=context,
+                extra_tags={"url": request.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
+            )
+            self.validate_response(response)
+            return response
