@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,22 @@ def test_hub_definition_names_the_repository():
 def test_readme_links_the_repository():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"git+{_repository()}.git" in readme
+
+
+def test_readme_tables_are_current():
+    # The settings, streams and long-tail tables are generated (scripts/readme_tables.py).
+    proc = subprocess.run(
+        [sys.executable, "scripts/readme_tables.py", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_readme_links_every_doc_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pages = sorted(path.name for path in (ROOT / "docs").glob("*.md"))
+    assert pages, "docs/ has no pages"
+    assert [page for page in pages if f"](docs/{page}" not in readme] == []
