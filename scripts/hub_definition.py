@@ -5,7 +5,8 @@ capabilities and settings of ``meltano.yml``, both from ``tap-twilio --about``.
 Generated from ``tap-twilio --about --format json`` (settings, descriptions, secrets,
 capabilities) plus the Hub's own fields (label, logo, docs, keywords, ...), in the format
 of the extractor definitions in the meltano/hub repository
-(``_data/meltano/extractors/<name>/<variant>.yml``)::
+(``_data/meltano/extractors/<name>/<variant>.yml``). The repository URL, and the variant
+(its GitHub owner), come from ``[project.urls] Repository`` in pyproject.toml::
 
     python scripts/hub_definition.py           # (re)write hub/tap-twilio.yml and meltano.yml
     python scripts/hub_definition.py --check   # exit 1 if either is not current
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,9 +35,31 @@ START = (
 )
 END = "    # --- end of generated settings ---\n"
 
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def project_urls(text: str) -> dict[str, str]:
+    """``[project.urls]`` of pyproject.toml: tomllib from Python 3.11, else a line reader."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the table holds only `Key = "value"` lines
+        table = re.search(r"^\[project\.urls\]\n(.*?)(?=^\[|\Z)", text, re.M | re.S)
+        pairs = re.findall(r'^\s*"?([\w .-]+?)"?\s*=\s*"([^"]*)"', table[1] if table else "", re.M)
+        return dict(pairs)
+    return dict(tomllib.loads(text)["project"].get("urls", {}))
+
+
+def repository_url() -> str:
+    """The repository URL: ``[project.urls] Repository`` in pyproject.toml, its one source."""
+    url = project_urls(PYPROJECT.read_text(encoding="utf-8")).get("Repository", "")
+    if not url.startswith("https://github.com/") or len(url.split("/")) != 5:
+        sys.exit(f"pyproject.toml [project.urls] Repository is not a GitHub repository: {url!r}")
+    return url.rstrip("/")
+
+
 # Where the tap is published. The Hub names a variant after the GitHub owner of its repo.
-VARIANT = "<org>"
-REPO = "https://github.com/<org>/tap-twilio"
+REPO = repository_url()
+VARIANT = REPO.split("/")[3]
 #: The distribution on PyPI ("tap-twilio" is singer-io's tap); the executable is tap-twilio.
 DISTRIBUTION = "tap-twilio-complete"
 
