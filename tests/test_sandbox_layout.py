@@ -2,7 +2,8 @@
 
 Imports are read with ``ast`` wherever they are: at module level, inside functions and
 under ``if TYPE_CHECKING:``. Layers look down only: formats/store/registry → generators →
-org → routes → server.
+org → routes → server. A package's ``__init__`` (run before any of its modules) is no edge:
+only the imports its modules write are.
 """
 
 from __future__ import annotations
