@@ -14,7 +14,7 @@ Only the Python standard library is used.
 
 from __future__ import annotations
 
-from twilio_sandbox.data import (
+from twilio_sandbox.credentials import (
     SANDBOX_ACCOUNT_SID,
     SANDBOX_API_KEY_SECRET,
     SANDBOX_API_KEY_SID,
@@ -22,8 +22,9 @@ from twilio_sandbox.data import (
     credentials_for,
 )
 from twilio_sandbox.faults import FAULT_KINDS, Faults
+from twilio_sandbox.http_server import RequestRecord
 from twilio_sandbox.registry import PRODUCTS, REGISTRY
-from twilio_sandbox.server import RequestRecord, Sandbox
+from twilio_sandbox.server import Sandbox
 
 __all__ = [
     "FAULT_KINDS",

@@ -9,15 +9,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from twilio_sandbox import curated, products
-from twilio_sandbox.data import (
-    RETENTION_DAYS,
-    AccountCtx,
-    Credentials,
-    Generator,
-    build_core,
-    new_sid,
-)
+from twilio_sandbox import effects
+from twilio_sandbox.credentials import Credentials
 from twilio_sandbox.formats import (
     DAY,
     day_start,
@@ -28,6 +21,15 @@ from twilio_sandbox.formats import (
     to_ts,
     ymd,
 )
+from twilio_sandbox.generators import curated_changes
+from twilio_sandbox.generators.base import AccountCtx
+from twilio_sandbox.generators.common import RETENTION_DAYS, new_sid
+from twilio_sandbox.generators.conversations import build_conversation_history
+from twilio_sandbox.generators.core import Generator, build_core
+from twilio_sandbox.generators.curated import build_curated
+from twilio_sandbox.generators.product_builders import BUILDERS as PRODUCT_BUILDERS
+from twilio_sandbox.generators.products import build_products
+from twilio_sandbox.generators.taskrouter_stats import all_queue_statistics
 from twilio_sandbox.registry import CHILDREN, REGISTRY
 from twilio_sandbox.store import Row, Store
 
@@ -80,8 +82,8 @@ class Org:
         #: Accounts still ``active`` in their record that refuse every request (20005).
         self.refused: set[str] = set()
         build_core(self.gen, self.store)
-        products.build_products(self.gen, self.store)
-        products.build_conversation_history(self.gen, self.store, conversation_history)
+        build_products(self.gen, self.store)
+        build_conversation_history(self.gen, self.store, conversation_history)
         self._curated_built = False  # built on first use: see ensure_curated
         self._ensure_tables()
         self._t0 = time.monotonic()
@@ -175,11 +177,11 @@ class Org:
         return self.clock() - RETENTION_DAYS * DAY
 
     def ensure_curated(self) -> None:
-        """Generate the curated and long-tail lists (twilio_sandbox.curated) once, when first
-        read: most clients of the sandbox never ask for them."""
+        """Generate the curated and long-tail lists (twilio_sandbox.generators.curated) once,
+        when first read: most clients of the sandbox never ask for them."""
         with self.store.lock:
             if not self._curated_built:
-                curated.build_curated(self.gen, self.store, REGISTRY)
+                build_curated(self.gen, self.store, REGISTRY)
                 self._curated_built = True
 
     def expected(self, resource: str, account_sid: str | None = None) -> list[dict[str, Any]]:
@@ -197,7 +199,7 @@ class Org:
             elif account_sid is not None and not self.is_active(account_sid):
                 rows = []  # Twilio refuses every request for it (20005)
             elif resource == "taskrouter_task_queue_statistics":
-                rows = products.all_queue_statistics(self, account_sid)
+                rows = all_queue_statistics(self.store, self.clock(), self.refused, account_sid)
             else:
                 rows = []
                 for scope, table in store.scopes(resource):
@@ -270,16 +272,16 @@ class Org:
                     record[field_name] = parents[param]
             self._apply(resource, record, fields)
             if spec.lazy:
-                # Curated records are built as Twilio creates them (curated.BORN); one added
+                # Curated records are built as Twilio creates them (curated_changes.BORN); one added
                 # with a final status ended now. Other builders date by status themselves.
                 _lifecycle_dates(resource, record, fields, stamp)
-                curated.settle(resource, record)
+                curated_changes.settle(resource, record)
             scope = (sid, *(parents[p] for p in spec.parent_params))
             row = self.store.insert(resource, scope, record)
             for child in CHILDREN.get(resource, ()):
                 self.store.table(child, (*scope, row.ident), create=True)
-            products.after_add(self, resource, scope, record)
-            curated.after_change(self, resource, scope, record)
+            effects.after_add(self, resource, scope, record)
+            effects.after_change(self, resource, scope, record)
             return copy.deepcopy(record)
 
     def _apply(self, resource: str, record: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -307,14 +309,14 @@ class Org:
             now = self.clock()
             stamp = iso(now) if spec.iso_dates else rfc2822(now)
             _lifecycle_dates(resource, record, fields, stamp)
-            curated.settle(resource, record)
+            curated_changes.settle(resource, record)
             if "date_updated" in record and "date_updated" not in fields:
                 record["date_updated"] = stamp
             if "as_of" in record and "as_of" not in fields:
                 record["as_of"] = iso_offset(now)
             self.store.replace(resource, scope, row, record)
-            products.after_update(self, resource, record)
-            curated.after_change(self, resource, scope, record)
+            effects.after_update(self, resource, record)
+            effects.after_change(self, resource, scope, record)
             return copy.deepcopy(record)
 
     def find_row(self, resource: str, key: Any) -> Row | None:
@@ -342,7 +344,7 @@ NOW_FIELDS = (
 LIFECYCLE_DATES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "messages": (("date_sent", MESSAGE_SENT_STATUSES),),
     "calls": (("start_time", CALL_STARTED_STATUSES), ("end_time", CALL_ENDED_STATUSES)),
-    **curated.LIFECYCLE_DATES,
+    **curated_changes.LIFECYCLE_DATES,
 }
 
 
@@ -356,7 +358,7 @@ def _lifecycle_dates(
     canceled scheduled message and a call canceled while queued keep null dates
     (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values ,
     https://www.twilio.com/docs/voice/api/call-resource#call-status-values). Curated
-    records: see curated.BORN.
+    records: see curated_changes.BORN.
     """
     status = fields.get("status")
     if status is None:
@@ -496,6 +498,6 @@ BUILDERS: dict[str, Builder] = {
     "available_phone_numbers_voip": _number("voip"),
     "available_phone_numbers_shared_cost": _number("shared_cost"),
     "available_phone_numbers_machine_to_machine": _number("machine_to_machine"),
-    **products.BUILDERS,
-    **curated.BUILDERS,
+    **PRODUCT_BUILDERS,
+    **curated_changes.BUILDERS,
 }

@@ -1,154 +1,41 @@
-"""HTTP transport (ThreadingHTTPServer, HTTP/1.1 keep-alive) and the ``Sandbox`` facade."""
+"""The ``Sandbox`` facade: the organisation, its API and faults served over HTTP.
+
+The transport (ThreadingHTTPServer, HTTP/1.1 keep-alive) is in ``http_server``.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
-import socket
 import sys
 import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from twilio_sandbox.faults import Action, FaultEngine, Faults, Injection
 from twilio_sandbox.formats import to_datetime
+from twilio_sandbox.http_server import (
+    HTML_502,
+    NON_JSON,
+    Handler,
+    RequestRecord,
+    Server,
+    mangle,
+    multi,
+    unauthorized,
+)
 from twilio_sandbox.org import Org
 from twilio_sandbox.registry import PRODUCTS
-from twilio_sandbox.routes import (
-    JSON_TYPE,
-    Api,
-    Principal,
-    Request,
-    Response,
-    error_body,
-    not_found,
-)
-
-# Keys of the 2010 flat envelope (as in the Twilio SDK's page loader).
-_FLAT_META_KEYS = {
-    "end",
-    "first_page_uri",
-    "next_page_uri",
-    "last_page_uri",
-    "page",
-    "page_size",
-    "previous_page_uri",
-    "total",
-    "num_pages",
-    "start",
-    "uri",
-}
-
-_HTML_502 = (
-    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-)
-_NON_JSON = b"<html><body><h1>Service Unavailable</h1><p>Please try again later.</p></body></html>"
+from twilio_sandbox.routes import Api
+from twilio_sandbox.wire import JSON_TYPE, Principal, Request, Response, error_body, not_found
 
 # Bound at import: tests that stub time.sleep for the tap's retries keep real latency here.
 _sleep = time.sleep
-
-
-@dataclass
-class RequestRecord:
-    """One request as seen by the sandbox (``sandbox.requests``).
-
-    Attributes:
-        method: HTTP method.
-        product: Product addressed (api, monitor, ...), or None if unroutable.
-        path: Twilio path without the ``/{product}`` prefix.
-        query: Decoded query (``{"DateSent>": ["2024-01-01"]}``).
-        status: Status sent; 0 when the connection was dropped without a response.
-        username: Basic-auth username (account or API key SID), None if absent.
-        fault: Fault applied (``"429"``, ``"drop"``, ...) or None.
-        form: Decoded form body of POSTs.
-    """
-
-    method: str
-    product: str | None
-    path: str
-    query: dict[str, list[str]]
-    status: int
-    username: str | None
-    fault: str | None = None
-    form: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for k, v in pairs:
-        out.setdefault(k, []).append(v)
-    return out
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(
-        self, addr: tuple[str, int], handler: type[BaseHTTPRequestHandler], sandbox: Sandbox
-    ):
-        self.sandbox = sandbox
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
-        super().__init__(addr, handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up (timeouts, killed taps) is normal here, not a traceback."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        with self.sockets_lock:
-            self.open_sockets.add(request)
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            with self.sockets_lock:
-                self.open_sockets.discard(request)
-
-    def close_all(self) -> None:
-        with self.sockets_lock:
-            socks = list(self.open_sockets)
-        for s in socks:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body leave at once: no 40 ms delayed-ACK stalls
-    server_version = "TwilioSandbox/1.0"
-    sys_version = ""
-    timeout = 120  # idle keep-alive connections are closed after this many seconds
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Silence the default stderr access log."""
-
-    def version_string(self) -> str:
-        """Value of the Server header."""
-        return self.server_version
-
-    def do_GET(self) -> None:
-        """Handle GET."""
-        self.server.sandbox._serve(self)
-
-    do_POST = do_GET
-    do_PUT = do_GET
-    do_DELETE = do_GET
-    do_PATCH = do_GET
-    do_HEAD = do_GET
 
 
 class Sandbox:
@@ -199,7 +86,7 @@ class Sandbox:
         self._engine = FaultEngine(self.faults)
         self._requests: list[RequestRecord] = []
         self._requests_lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
         creds = self.org.creds
@@ -216,7 +103,7 @@ class Sandbox:
         """Start serving on ``host:port`` (port 0 = a free port) in a background thread."""
         if self._server is not None:
             return self
-        server = _Server((host, port), _Handler, self)
+        server = Server((host, port), Handler, self)
         self._server = server
         bound_port = server.server_address[1]
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
@@ -428,7 +315,8 @@ class Sandbox:
         datetimes are formatted in the resource's wire format. Returns the record.
         Curated lists (video rooms, transcripts, Voice Insights summaries …) get the
         status Twilio creates them with, and ``update`` moves them on the way Twilio does
-        (see ``twilio_sandbox.curated``: BORN, LIFECYCLE_DATES, after_change).
+        (see ``twilio_sandbox.generators.curated_changes``: BORN, LIFECYCLE_DATES, and
+        ``twilio_sandbox.effects.after_change``).
         """
         return self._rewrite(self.org.add(resource, account_sid, **fields))
 
@@ -478,7 +366,7 @@ class Sandbox:
 
     # ------------------------------------------------------------------ serving
 
-    def _split(self, handler: _Handler, raw_path: str) -> tuple[str | None, str, Any]:
+    def _split(self, handler: Handler, raw_path: str) -> tuple[str | None, str, Any]:
         host = handler.headers.get("Host") or f"127.0.0.1:{self.port}"
         hostname = host.split(":")[0]
         first, _, rest = hostname.partition(".")
@@ -500,7 +388,7 @@ class Sandbox:
             return "api", raw_path, base_for_prefix
         return None, raw_path, base_for_prefix
 
-    def _principal(self, handler: _Handler) -> tuple[Principal | None, str | None]:
+    def _principal(self, handler: Handler) -> tuple[Principal | None, str | None]:
         header = handler.headers.get("Authorization") or ""
         if not header.lower().startswith("basic "):
             return None, None
@@ -515,7 +403,7 @@ class Sandbox:
         account = entry[1]
         return Principal(account, account == self.account_sid, user), user
 
-    def _serve(self, handler: _Handler) -> None:
+    def _serve(self, handler: Handler) -> None:
         split = urlsplit(handler.path)
         raw_path, raw_query = split.path, split.query
         length = int(handler.headers.get("Content-Length") or 0)
@@ -531,10 +419,10 @@ class Sandbox:
             method=handler.command,
             product=product,
             path=path,
-            query=_multi(query),
+            query=multi(query),
             status=0,
             username=username,
-            form=_multi(form),
+            form=multi(form),
         )
         in_flight = self._engine.enter()
         logged = False
@@ -571,7 +459,7 @@ class Sandbox:
     def _respond(
         self,
         action: Action | None,
-        handler: _Handler,
+        handler: Handler,
         product: str | None,
         path: str,
         query: list[tuple[str, str]],
@@ -597,11 +485,11 @@ class Sandbox:
                 headers.append(("Retry-After", str(action.opts["retry_after"])))
             return Response(status, error_body(status, 20000 + status, message), headers=headers)
         if kind == "html502":
-            return Response(502, _HTML_502, content_type="text/html")
+            return Response(502, HTML_502, content_type="text/html")
         if kind == "non_json":
-            return Response(200, _NON_JSON, content_type=JSON_TYPE)
+            return Response(200, NON_JSON, content_type=JSON_TYPE)
         if kind == "401":
-            return _unauthorized()
+            return unauthorized()
         if kind == "403":
             return Response(403, error_body(403, 20403, "403 Forbidden"))
         if kind == "404":
@@ -610,7 +498,7 @@ class Sandbox:
             )
         # Normal processing (also for truncate / missing_key / unknown_envelope).
         if principal is None:
-            return _unauthorized()
+            return unauthorized()
         if product is None:
             err = not_found("api", path)
             return Response(404, error_body(404, 20404, err.message))
@@ -628,11 +516,11 @@ class Sandbox:
             message = f"Internal Server Error (sandbox: {type(exc).__name__}: {exc})"
             return Response(500, error_body(500, 20500, message))
         if kind in ("missing_key", "unknown_envelope") and response.status == 200:
-            response = _mangle(response, kind)
+            response = mangle(response, kind)
         return response
 
     @staticmethod
-    def _send(handler: _Handler, response: Response, truncate: bool = False) -> None:
+    def _send(handler: Handler, response: Response, truncate: bool = False) -> None:
         body = response.body
         handler.send_response(response.status)
         handler.send_header("Content-Type", response.content_type)
@@ -649,34 +537,3 @@ class Sandbox:
             handler.close_connection = True
             return
         handler.wfile.write(body)
-
-
-def _unauthorized() -> Response:
-    return Response(
-        401,
-        error_body(401, 20003, "Authenticate"),
-        headers=[("WWW-Authenticate", 'Basic realm="Twilio API"')],
-    )
-
-
-def _mangle(response: Response, kind: str) -> Response:
-    """Turn a good list response into a malformed one."""
-    try:
-        obj = json.loads(response.body)
-    except ValueError:
-        return response
-    if not isinstance(obj, dict):
-        return response
-    if "meta" in obj and isinstance(obj["meta"], dict):
-        key = obj["meta"].get("key")
-    else:
-        keys = [k for k in obj if k not in _FLAT_META_KEYS]
-        key = keys[0] if len(keys) == 1 else None
-    items = obj.get(key, []) if key else []
-    if kind == "missing_key":
-        if key:
-            obj.pop(key, None)
-        new: Any = obj
-    else:
-        new = {"data": items, "pagination": {"cursor": None, "has_more": False}}
-    return Response(200, json.dumps(new, ensure_ascii=False).encode(), response.content_type)

@@ -1,0 +1,128 @@
+"""Tests of the local Twilio sandbox: fleet subaccounts and inactive / refused accounts.
+
+Real HTTP over sockets, no mocks.
+"""
+
+from __future__ import annotations
+
+import time
+
+from twilio_sandbox import Sandbox
+
+from tests import sandbox_helpers
+from tests.sandbox_helpers import NOW, api, follow_flat, session
+
+# The module's sandboxes (one per test module) and their reset after each test.
+sb = sandbox_helpers.sb
+_reset = sandbox_helpers._reset
+
+
+# --------------------------------------------------------------------------- fleet & inactive
+
+
+def test_fleet_subaccounts():
+    start = time.perf_counter()
+    fleet = Sandbox(seed=3, now=NOW, subaccounts=2000)
+    assert time.perf_counter() - start < 8  # about 1 s on a laptop
+    with fleet:
+        sess = session(fleet)
+        url = f"{fleet.url}/api/2010-04-01/Accounts.json"
+        got = follow_flat(fleet, sess, url, "accounts", PageSize=1000)
+        assert len(got) == 5 + 2000 == len(fleet.accounts)
+        assert [a["sid"] for a in got[:3]] == [
+            fleet.account_sid,
+            fleet.subaccount_sids[1],
+            fleet.subaccount_sids[0],
+        ]
+        sids = fleet.fleet_sids
+        assert len(sids) == 2000 and {a["sid"] for a in got[5:]} == set(sids)
+        assert all(a["owner_account_sid"] == fleet.account_sid for a in got)
+        assert all(a["status"] == "active" for a in got if a["sid"] in set(sids))
+        # Deterministic SIDs and tokens, derived from the seed.
+        assert Sandbox(seed=3, now=NOW, subaccounts=3).fleet_sids == sids[:3]
+        assert Sandbox(seed=4, now=NOW, subaccounts=1).fleet_sids[0] != sids[0]
+        with_data = [s for s in sids if fleet.expected("messages", s)]
+        assert len(with_data) == 200 and sids[0] in with_data
+        assert all(fleet.expected("calls", s) for s in with_data)
+        assert not fleet.expected("messages", sids[1]) and not fleet.expected("calls", sids[1])
+        # Their own credentials work, for the 2010 API and the product APIs.
+        own = session(fleet, sids[0])
+        msgs = follow_flat(fleet, own, api(fleet, "/Messages.json", sids[0]), "messages")
+        assert msgs == fleet.expected("messages", sids[0]) and 3 <= len(msgs) <= 10
+        resp = own.get(f"{fleet.url}/conversations/v1/Conversations")
+        assert resp.status_code == 200 and resp.json()["conversations"] == []
+        empty = session(fleet, sids[1])
+        assert empty.get(api(fleet, "/Calls.json", sids[1])).json()["calls"] == []
+        numbers = empty.get(api(fleet, "/AvailablePhoneNumbers/US/Local.json", sids[1])).json()
+        assert numbers["available_phone_numbers"] == [
+            n
+            for n in fleet.expected("available_phone_numbers_local", sids[1])
+            if n["iso_country"] == "US"
+        ]
+        assert numbers["available_phone_numbers"]
+        # A fleet subaccount cannot read another one.
+        assert own.get(api(fleet, "/Calls.json", sids[1])).status_code == 404
+
+
+NOT_ACTIVE = {
+    "code": 20005,
+    "message": "Account not active",
+    "more_info": "https://www.twilio.com/docs/errors/20005",
+    "status": 401,
+}
+
+
+def test_inactive_subaccounts_are_listed_and_refused(sb):
+    sess = session(sb)
+    listed = sess.get(f"{sb.url}/api/2010-04-01/Accounts.json").json()["accounts"]
+    suspended, closed = sb.inactive_subaccount_sids
+    assert [(a["sid"], a["status"]) for a in listed] == [
+        (sb.account_sid, "active"),
+        (sb.subaccount_sids[1], "active"),
+        (sb.subaccount_sids[0], "active"),
+        (suspended, "suspended"),
+        (closed, "closed"),
+    ]
+    assert [a["sid"] for a in sb.active_accounts] == [
+        sb.account_sid,
+        *sb.subaccount_sids,
+    ]
+    for sid in (suspended, closed):
+        # The parent can still fetch the account record ...
+        fetched = sess.get(f"{sb.url}/api/2010-04-01/Accounts/{sid}.json")
+        assert fetched.status_code == 200 and fetched.json()["status"] != "active"
+        # ... but any request for its data is refused.
+        for tail in ("/Messages.json", "/Calls.json", "/Usage/Records/Daily.json", "/Keys.json"):
+            resp = sess.get(api(sb, tail, sid))
+            assert resp.status_code == 401 and resp.json() == NOT_ACTIVE, tail
+        # Its own credentials are refused everywhere (product APIs and 2010).
+        own = session(sb, sid)
+        for url in (
+            f"{sb.url}/conversations/v1/Conversations",
+            f"{sb.url}/monitor/v1/Alerts",
+            f"{sb.url}/api/2010-04-01/Accounts.json",
+            api(sb, "/Messages.json", sid),
+        ):
+            resp = own.get(url)
+            assert resp.status_code == 401 and resp.json() == NOT_ACTIVE, url
+        assert sb.expected("messages", sid) == [] and sb.expected("conversations", sid) == []
+        assert [a["sid"] for a in sb.expected("accounts", sid)] == [sid]
+    # Sub A is not the parent: an inactive sibling is not even visible to it.
+    assert session(sb, sb.subaccount_sids[0]).get(api(sb, "/Calls.json", closed)).status_code == 404
+
+
+def test_refuse_account_without_status_change():
+    with Sandbox(seed=5, now=NOW) as s:
+        sub_b = s.subaccount_sids[1]
+        assert s.expected("messages", sub_b)
+        s.refuse_account(sub_b)
+        record = next(a for a in s.active_accounts if a["sid"] == sub_b)
+        assert record["status"] == "active"
+        resp = session(s).get(api(s, "/Messages.json", sub_b))
+        assert resp.status_code == 401 and resp.json() == NOT_ACTIVE
+        resp = session(s, sub_b).get(f"{s.url}/conversations/v1/Conversations")
+        assert resp.status_code == 401 and resp.json() == NOT_ACTIVE
+        assert s.expected("messages", sub_b) == []
+        assert all(m["account_sid"] != sub_b for m in s.expected("messages"))
+        # Other accounts are untouched.
+        assert session(s).get(api(s, "/Messages.json")).status_code == 200
