@@ -25,6 +25,7 @@ from twilio_sandbox.formats import (
     parse_usage_date,
     ymd,
 )
+from twilio_sandbox.history import history_for
 from twilio_sandbox.org import Org
 from twilio_sandbox.registry import PRODUCTS, REGISTRY, SPECS, ResourceSpec
 from twilio_sandbox.store import Row, Table
@@ -535,7 +536,11 @@ class Api:
             rows = (
                 [r for r in table.rows if all(p(r) for p in preds)] if preds else list(table.rows)
             )
-            result = paginate(rows, spec, table, reverse, page_size, page, token)
+            history = history_for(self.org, spec.name, scope)  # a long lazy history
+            if history is not None:
+                result = history.paginate(rows, preds, table, reverse, page_size, page, token)
+            else:
+                result = paginate(rows, spec, table, reverse, page_size, page, token)
         return self._envelope(req, spec, result)
 
     @staticmethod
@@ -700,6 +705,10 @@ class Api:
             service_pred = self._service_filter(req, spec, params, scope[0]) if scope else None
             table = self.org.store.table(spec.name, scope)
             row = table.by_id.get(sid) if table is not None else None
+            history = history_for(self.org, spec.name, scope) if row is None else None
+            index = history.index(sid) if history is not None else None
+            if history is not None and index is not None:
+                row = history.row(index)
             if row is None or (service_pred is not None and not service_pred(row)):
                 raise not_found(req.product, req.path)
             data = row.data
