@@ -40,10 +40,10 @@ def streams_table() -> str:
     from tap_twilio.streams.spec import SPEC_STREAMS
 
     rows = [
-        "| Stream | Product | Primary key | Replication | Read each incremental run | Parent "
-        "| Selected by default |",
-        "|:-------|:--------|:------------|:------------|:--------------------------|:-------"
-        "|:--------------------|",
+        "| Stream | Product | Primary key | Replication | Read each incremental run "
+        "| How later changes arrive | Parent | Selected by default |",
+        "|:-------|:--------|:------------|:------------|:--------------------------"
+        "|:-------------------------|:-------|:--------------------|",
     ]
     for cls in STREAMS:
         if cls in SPEC_STREAMS:
@@ -55,10 +55,10 @@ def streams_table() -> str:
             lower = f"`{cls.start_param}=`" if cls.start_param else ""
             upper = f" + `{cls.end_param}=`" if cls.end_param else ""
             filt = lower + upper if cls.start_param else "—"
-            if cls.full_scan and cls.full_scan_setting:
-                filt = f"whole list (with `{cls.full_scan_setting}: false`: {filt})"
-            elif cls.full_scan:
-                filt = "whole list; emitted: updated since the bookmark, or open"
+            if cls.full_scan:
+                filt += "; whole list every `reconcile_interval` hours"
+            for params in cls.open_lists.values():
+                filt += "; " + ", ".join(f"`{k}={v}`" for k, v in params.items())
             if cls.open_values:
                 filt += f"; by SID: open at the last run (`{cls.open_field}`)"
             for params, windowed in cls.also_read.values():
@@ -71,12 +71,30 @@ def streams_table() -> str:
             if parent_type is not None and parent_type.name != "accounts":
                 filt += f" for each `{parent_type.name}` record emitted"
         parent = cls.parent_stream_type.name if cls.parent_stream_type else "—"
+        later = later_changes(cls)
         selected = "yes" if cls.selected_by_default else "no"
         rows.append(
-            f"| `{cls.name}` | {cls.product} | {key} | {replication} | {filt} | {parent} "
-            f"| {selected} |"
+            f"| `{cls.name}` | {cls.product} | {key} | {replication} | {filt} | {later} "
+            f"| {parent} | {selected} |"
         )
     return "\n".join(rows)
+
+
+def later_changes(cls: type) -> str:
+    """How a stream's records that change after they are first read reach the target."""
+    declared = getattr(cls, "later_changes", None)
+    if declared:
+        return str(declared)
+    if not isinstance(cls.replication_key, str):
+        return "whole list read each run"
+    parts = []
+    if cls.open_values:
+        parts.append(f"followed by SID while `{cls.open_field}` is open")
+    if cls.full_scan:
+        parts.append("undated or changed without a new date: at the next reconciliation")
+    if not parts:
+        parts.append(f"a change moves `{cls.replication_key}` into the window")
+    return "; ".join(parts)
 
 
 def longtail_table() -> str:

@@ -11,6 +11,7 @@ import typing as t
 
 from tap_twilio.api.settings import json_kind, unreadable_files
 from tap_twilio.api.transforms import parse_datetime
+from tap_twilio.engine.changes import RECONCILED_STATE_KEY, reconcile_marker
 
 
 def unreadable_state(args: list[str]) -> str | None:
@@ -52,10 +53,24 @@ def _bookmarks_problem(bookmarks: t.Any) -> str | None:
             context = partition["context"]
             if not isinstance(context, dict):
                 return f"{spot}.context must be an object, not {json_kind(context)}"
+            problem = _marker_problem(stream, spot, partition)
+            if problem:
+                return problem
             key = json.dumps(context, sort_keys=True, default=str)
             if key in seen:
                 return f"{spot} has the same context as {where}.partitions[{seen[key]}]"
             seen[key] = index
+    return None
+
+
+def _marker_problem(stream: str, where: str, partition: dict) -> str | None:
+    """A broken reconcile marker (``reconciled_at``), named by stream and account."""
+    try:
+        reconcile_marker(partition.get(RECONCILED_STATE_KEY))
+    except ValueError as exc:
+        account = (partition.get("context") or {}).get("account_sid")
+        named = f"{stream} of account {account}" if account else stream
+        return f"{where}: the reconcile marker of {named} is broken: {exc}"
     return None
 
 

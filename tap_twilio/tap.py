@@ -196,13 +196,26 @@ class TapTwilio(TapFastPath, Tap):
             th.BooleanType,
             default=True,
             title="Full Scan Of Messages And Calls",
-            description="Read the whole Messages and Calls lists on every run (one request "
-            "per 1,000 records Twilio holds: 400 days of messages), emitting only what is "
-            "new or changed, so that messages and calls that never get a date (failed "
-            "before sending, canceled while scheduled or queued) reach the target, whatever "
-            "order Twilio lists them in. false: read only the date window (DateSent>, "
-            "StartTime>; one request per 1,000 changed records); such records are then "
-            "emitted only by a sync without state.",
+            description="Read the whole Messages and Calls lists at each reconciliation "
+            "(see reconcile_interval), so that messages and calls that never get a date "
+            "(failed before sending, canceled while scheduled or queued) reach the target, "
+            "whatever order Twilio lists them in. false: never read them whole, only the "
+            "date window (DateSent>, StartTime>) and the records followed by SID; such "
+            "records are then emitted only by a sync without state.",
+        ),
+        th.Property(
+            "reconcile_interval",
+            th.NumberType(minimum=0),
+            default=24,
+            title="Reconcile Interval (hours)",
+            description="How often the whole Messages, Calls and Conversations lists are "
+            "read (one request per 1,000 messages or calls, per 100 conversations Twilio "
+            "holds) to find what date windows cannot show: messages and calls that never "
+            "get a date, closed conversations that change. Between reconciliations a run "
+            "reads the date windows, the open records and the records followed by SID, so "
+            "its cost follows what changed; such records reach the target at most this "
+            "many hours (plus one run) late. 0: read them whole on every run (strict). See "
+            "docs/incremental.md.",
         ),
         th.Property(
             "emit_activate_version_messages",

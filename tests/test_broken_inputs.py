@@ -71,6 +71,16 @@ BROKEN_STATES = {
         "bookmarks.messages.progress_markers must be an object, not a string",
     ),
     "empty-file": ("", "is empty"),
+    "reconcile-marker-not-a-date": (
+        _state({"partitions": [{**PARTITION, "reconciled_at": "last tuesday"}]}),
+        f"bookmarks.messages.partitions[0]: the reconcile marker of messages of account {SID} "
+        "is broken: reconciled_at is not an ISO 8601 date-time: 'last tuesday'",
+    ),
+    "reconcile-marker-a-number": (
+        _state({"partitions": [{**PARTITION, "reconciled_at": 1700000000}]}),
+        f"the reconcile marker of messages of account {SID} is broken: reconciled_at must "
+        "be an ISO 8601 date-time string",
+    ),
     "stream-name-with-line-break": (
         json.dumps({"bookmarks": {"mess\nages": 1}}),
         "bookmarks.mess\\nages must be an object, not a number",

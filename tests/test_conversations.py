@@ -17,6 +17,7 @@ from twilio_sandbox import Sandbox
 
 from tap_twilio.engine.client import parse_datetime
 from tests.conftest import run_tap
+from tests.test_convergence import a_reconcile_interval_later
 
 STREAMS = [
     "conversation_services",
@@ -101,51 +102,79 @@ def test_incremental_run_reads_only_conversations_that_can_change(history):
 
     read = [s for s in (conversation_of(r.path) for r in sb.requests) if s]
     # Messages and participants only of the conversations that can have changed: those
-    # still open, and those updated since the bookmark minus the lookback (the one closed
-    # since the last run among them); never the closed history.
-    changing = open_before | updated_in_window(sb, first.state)
+    # still open, those created since the bookmark minus the lookback, and the one closed
+    # since the last run (followed by SID); never the closed history.
+    changing = open_before | in_window(sb, first.state, "date_created")
     assert closing["sid"] in changing
     assert len(changing) < len(before) / 5
     assert set(read) == changing
     assert Counter(read) == {sid: pages_of(sb, sid) for sid in changing}
     assert len(closed - changing) >= HISTORY
     assert not (closed - changing) & set(read)
-    # The conversations lists themselves are read whole (Twilio filters them on creation
-    # only, and a closed conversation can still be renamed): 100 a page, no fetch by SID.
-    by_service = Counter(c["chat_service_sid"] for c in all_conversations(sb))
-    services = {
-        s["sid"] for a in sb.active_accounts for s in sb.expected("conversation_services", a["sid"])
-    }
+    # Between reconciliations the conversations lists are read by State (active, inactive)
+    # and by creation window, 100 a page; the one open last run and closed since is
+    # fetched by SID.
     lists = [r for r in sb.requests if r.path.endswith("/Conversations")]
-    assert len(lists) == sum(max(1, math.ceil(by_service[s] / 100)) for s in services)
-    assert not [r for r in sb.requests if "/Conversations/CH" in r.path and r.path[-34:-32] == "CH"]
+    assert len(lists) == expected_list_pages(sb, first.state)
+    assert {tuple(r.query.get("State", ())) for r in lists} == {("active",), ("inactive",), ()}
+    fetched = [r.path[-34:] for r in sb.requests if "/Conversations/CH" in r.path]
+    assert [f for f in fetched if f.startswith("CH")] == [closing["sid"]]
     # What changed is emitted, with its final state.
     emitted = {r["sid"]: r for r in second.records["conversation_messages"]}
     assert late["sid"] in emitted and last["sid"] in emitted
     states = {r["sid"]: r["state"] for r in second.records["conversations"]}
     assert states[closing["sid"]] == "closed"
     assert set(states) == changing
-    # A closed conversation renamed later is emitted again (updated since the bookmark).
+    # A closed conversation renamed later: no list but the whole one shows it, so it is
+    # emitted by the next reconciliation (reconcile_interval, default 24 hours), not before.
     renamed = sorted(closed - changing)[0]
     sb.update("conversations", renamed, friendly_name="renamed after closing")
-    sb.clear_requests()
     third = run_tap(sb.tap_config(), streams=STREAMS, state=second.state)
-    names = {r["sid"]: r["friendly_name"] for r in third.records["conversations"]}
+    assert renamed not in {r["sid"] for r in third.records["conversations"]}
+    sb.clear_requests()
+    later = a_reconcile_interval_later(third.state)
+    fourth = run_tap(sb.tap_config(), streams=STREAMS, state=later)
+    names = {r["sid"]: r["friendly_name"] for r in fourth.records["conversations"]}
     assert names[renamed] == "renamed after closing"
     read = {s for s in (conversation_of(r.path) for r in sb.requests) if s}
-    assert read == (open_before - {closing["sid"]}) | updated_in_window(sb, second.state)
+    still_open = {c["sid"] for c in all_conversations(sb) if c["state"] != "closed"}
+    assert read == still_open | in_window(sb, third.state, "date_updated")
+    by_service = Counter(c["chat_service_sid"] for c in all_conversations(sb))
+    lists = [r for r in sb.requests if r.path.endswith("/Conversations")]
+    assert len(lists) == sum(max(1, math.ceil(n / 100)) for n in by_service.values())
 
 
-def updated_in_window(sb: Sandbox, state: dict) -> set[str]:
-    """Conversations updated at or after their service's bookmark minus the 1-day lookback."""
-    marks = {
+def expected_list_pages(sb: Sandbox, state: dict) -> int:
+    """Pages of the State=active, State=inactive and creation-window lists, per service."""
+    marks = bookmarks(state)
+    pages = 0
+    for service, mark in marks.items():
+        rows = [c for c in all_conversations(sb) if c["chat_service_sid"] == service]
+        since = mark - dt.timedelta(days=1)
+        for chosen in (
+            [c for c in rows if c["state"] == "active"],
+            [c for c in rows if c["state"] == "inactive"],
+            [c for c in rows if parse_datetime(c["date_created"]) >= since],
+        ):
+            pages += max(1, math.ceil(len(chosen) / 100))
+    return pages
+
+
+def bookmarks(state: dict) -> dict[str, dt.datetime]:
+    """Each service's conversations bookmark."""
+    return {
         p["context"]["chat_service_sid"]: parse_datetime(p["replication_key_value"])
         for p in state["bookmarks"]["conversations"]["partitions"]
         if p.get("replication_key_value")
     }
+
+
+def in_window(sb: Sandbox, state: dict, field: str) -> set[str]:
+    """Conversations whose ``field`` is at or after their service's bookmark minus 1 day."""
+    marks = bookmarks(state)
     return {
         c["sid"]
         for c in all_conversations(sb)
         if c["chat_service_sid"] in marks
-        and parse_datetime(c["date_updated"]) >= marks[c["chat_service_sid"]] - dt.timedelta(days=1)
+        and parse_datetime(c[field]) >= marks[c["chat_service_sid"]] - dt.timedelta(days=1)
     }

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from twilio_sandbox.formats import iso, parse_filter_value, ymd
 from twilio_sandbox.generators.common import RETENTION_DAYS
 from twilio_sandbox.generators.taskrouter_stats import default_stats_window, queue_statistics
+from twilio_sandbox.history import history_for
 from twilio_sandbox.paging import paginate
 from twilio_sandbox.resource_spec import ResourceSpec
 from twilio_sandbox.routes_2010 import Api2010
@@ -133,7 +134,11 @@ class Api(Api2010):
             rows = (
                 [r for r in table.rows if all(p(r) for p in preds)] if preds else list(table.rows)
             )
-            result = paginate(rows, spec, table, reverse, page_size, page, token)
+            history = history_for(self.org, spec.name, scope)  # a long lazy history
+            if history is not None:
+                result = history.paginate(rows, preds, table, reverse, page_size, page, token)
+            else:
+                result = paginate(rows, spec, table, reverse, page_size, page, token)
         return self._envelope(req, spec, result)
 
     def _event_window(self, q: dict[str, str], clock: int) -> Callable[[Row], bool]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from twilio_sandbox.formats import day_start, parse_usage_date
 from twilio_sandbox.generators.common import USAGE_CATEGORIES, fmt_usage_price, segments
+from twilio_sandbox.history import history_for
 from twilio_sandbox.paging import paginate
 from twilio_sandbox.registry import REGISTRY
 from twilio_sandbox.resource_spec import ResourceSpec
@@ -125,6 +126,10 @@ class Api2010(ApiBase):
             service_pred = self._service_filter(req, spec, params, scope[0]) if scope else None
             table = self.org.store.table(spec.name, scope)
             row = table.by_id.get(sid) if table is not None else None
+            history = history_for(self.org, spec.name, scope) if row is None else None
+            index = history.index(sid) if history is not None else None
+            if history is not None and index is not None:
+                row = history.row(index)
             if row is None or (service_pred is not None and not service_pred(row)):
                 raise not_found(req.product, req.path)
             data = row.data

@@ -7,17 +7,21 @@ escape it, and the streams that have them declare how they are caught:
   scheduled message that is canceled, keeps ``date_sent: null``; a call canceled while
   queued keeps ``start_time: null``. No date filter matches them, and Twilio does not
   document where they sort in the unfiltered list. A stream with ``full_scan`` reads its
-  unfiltered list instead of the window (one request per 1,000 records Twilio holds) and
-  emits what is dated inside the window, what is undated but created inside it, and what
-  was still open at the last run.
+  unfiltered list instead of the window at each *reconciliation* (one request per 1,000
+  records Twilio holds), at most every ``reconcile_interval`` hours (0: every run), and
+  emits what is dated inside the window, what is undated but created since the last
+  reconciliation (minus the lookback), and what was still open at the last run. The time
+  of that whole read is the partition's reconcile marker (``reconciled_at``). Between
+  reconciliations the window is read, plus the stream's ``open_lists`` (conversations
+  listed by ``State``): a run costs what changed.
 * **Records that change without a new date.** A message sent two days ago that is
   delivered (and priced) today; a conversation that closes. A record whose
   ``open_field`` says it can still change is remembered in the partition's state (its
   SID, under ``open_sids``) and emitted again on every run until it is final: found in
-  this run's lists, or else fetched by SID (one request each). Conversations are read
-  whole (Twilio filters them on creation only) and every open one is emitted
-  (``emit_open``), which keeps an old open conversation's new messages coming, while the
-  closed history's messages are never read again.
+  this run's lists, or else fetched by SID (one request each, at the stream's
+  ``fetch_path`` if it has one). Every open conversation is emitted (``emit_open``, or
+  its ``open_lists``), which keeps an old open conversation's new messages coming, while
+  the closed history's messages are never read again.
 
 Nothing here depends on the order of a list.
 """
@@ -45,6 +49,26 @@ SID_KEY = "_sid"
 FETCH = "fetch"
 #: Partition state key holding the SIDs of records that can still change.
 OPEN_STATE_KEY = "open_sids"
+#: Partition state key holding when the partition's list was last read whole (ISO 8601).
+RECONCILED_STATE_KEY = "reconciled_at"
+
+
+def reconcile_marker(value: t.Any) -> dt.datetime | None:
+    """A partition's reconcile marker as a time (None: never reconciled).
+
+    Raises ValueError when the marker is not an ISO 8601 date-time string.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        msg = f"{RECONCILED_STATE_KEY} must be an ISO 8601 date-time string"
+        raise ValueError(msg)
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError) as exc:
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        msg = f"{RECONCILED_STATE_KEY} is not an ISO 8601 date-time: {shown!r}"
+        raise ValueError(msg) from exc
 
 
 def at_or_after(value: str, start: dt.datetime, iso: str, zulu: str) -> bool:
@@ -81,13 +105,23 @@ class ReadPlan:
         self.state = stream.get_context_state(context)
         self.bookmark = self.state.get("replication_key_value")
         self.tracked: set[str] = set(self.state.get(OPEN_STATE_KEY) or ())
+        self.began = utc_now().replace(microsecond=0)
+        self.whole = stream.reads_whole(context)
         start = stream.window_start(context)
         self.start = start.replace(microsecond=0) if start is not None else None
+        # Undated records of a whole read: those created since the last whole read (minus
+        # the lookback) may be new; the runs between could not see them.
+        self.undated_start = self.start
+        marker = stream.reconciled_at(context)
+        if marker is not None and self.start is not None:
+            lookback = dt.timedelta(days=float(stream.config.get("lookback_window", 1)))
+            self.undated_start = min(self.start, (marker - lookback).replace(microsecond=0))
         start_date = stream.config.get("start_date")
         self.range_start = parse_datetime(start_date) if start_date else None
         days = stream.open_days
         self.horizon = utc_now() - dt.timedelta(days=days) if days else None
         self._start = _both_forms(self.start)
+        self._undated = _both_forms(self.undated_start)
         self._range = _both_forms(self.range_start)
         self._horizon = _both_forms(self.horizon)
         self.seen: set[str] = set()
@@ -104,13 +138,17 @@ class ReadPlan:
 
     def keep(self, row: dict, list_context: Context | None) -> bool:
         """Whether a record read from a list is emitted (each SID once per run)."""
-        sid = row.get("sid")
+        sid = row.get(self.stream.sid_field)
         if sid in self.seen:
             return False
-        if (list_context or {}).get(LIST_KEY) == FETCH:
+        which = (list_context or {}).get(LIST_KEY)
+        if which == FETCH:
             wanted = True
+        elif self.whole or which in self.stream.open_lists:
+            # Unfiltered by date: only what may have changed (and is in the synced range).
+            wanted = self._changed(row, sid)
         else:
-            wanted = not self.stream.scanning or self._changed(row, sid)
+            wanted = True
         if wanted and sid is not None:
             self.seen.add(sid)
         return wanted
@@ -123,10 +161,13 @@ class ReadPlan:
         still_open = stream.emit_open and row.get(stream.open_field) in stream.open_values
         if still_open and self._in_range(row):
             return True
-        value = row.get(stream.replication_key or "") or row.get(stream.created_field)
-        if not value:
+        value = row.get(stream.replication_key or "")
+        if value:
+            return at_or_after(str(value), self.start, *self._start)
+        created = row.get(stream.created_field)
+        if not created or self.undated_start is None:
             return True
-        return at_or_after(str(value), self.start, *self._start)
+        return at_or_after(str(created), self.undated_start, *self._undated)
 
     def _in_range(self, row: dict) -> bool:
         if self.range_start is None:
@@ -139,7 +180,7 @@ class ReadPlan:
     def emitted(self, row: dict) -> None:
         """Note an emitted record: remember it while it can still change."""
         stream = self.stream
-        sid = row.get("sid")
+        sid = row.get(stream.sid_field)
         if not sid or row.get(stream.open_field) not in stream.open_values:
             return
         dated = row.get(stream.replication_key or "")
@@ -164,6 +205,8 @@ class ReadPlan:
             self.state[OPEN_STATE_KEY] = sorted(self.still_open)
         else:
             self.state.pop(OPEN_STATE_KEY, None)
+        if self.whole and self.stream.full_scan:
+            self.state[RECONCILED_STATE_KEY] = self.began.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _both_forms(value: dt.datetime | None) -> tuple[str, str]:
@@ -193,11 +236,25 @@ class FollowsChanges(_Stream):
     open_days: t.ClassVar[int | None] = None
     #: Field that dates a record without a replication value (placing it in the window).
     created_field: t.ClassVar[str] = "date_created"
+    #: Lists of the records still open, read whole (no window) by the runs that do not
+    #: read the list whole, by name: their query parameters (conversations by ``State``).
+    open_lists: t.ClassVar[dict[str, dict[str, str]]] = {}
+    #: The field naming a record in follow-ups by SID (its single primary key).
+    sid_field: t.ClassVar[str] = "sid"
+    #: Path of one record, for follow-ups by SID (``{sid}`` and the context's keys); None:
+    #: the list's path followed by the SID.
+    fetch_path: t.ClassVar[str | None] = None
+    #: How this list's records that change after they are first read reach the target
+    #: (the README's stream table; None: said from the switches above).
+    later_changes: t.ClassVar[str | None] = None
 
     if t.TYPE_CHECKING:
 
         def window_start(self, context: Context | None) -> dt.datetime | None:
             """The window's start (``tap_twilio.engine.windows.WindowedStream``)."""
+
+        def _partition_key(self, context: Context | None) -> tuple:
+            """The partition's key (``tap_twilio.engine.windows.WindowedStream``)."""
 
     @cached_property
     def _follows_changes(self) -> bool:
@@ -206,8 +263,39 @@ class FollowsChanges(_Stream):
 
     @cached_property
     def scanning(self) -> bool:
-        """Whether the unfiltered list is read instead of the window (a setting may say no)."""
+        """Whether the unfiltered list is ever read whole (a setting may say never)."""
         if not self.full_scan:
             return False
         setting = self.full_scan_setting
         return not setting or bool(self.config.get(setting, True))
+
+    def reconciled_at(self, context: Context | None) -> dt.datetime | None:
+        """When the partition's list was last read whole (None: never, as far as known)."""
+        value = self.get_context_state(context).get(RECONCILED_STATE_KEY)
+        try:
+            return reconcile_marker(value)
+        except ValueError as exc:
+            account = (context or {}).get("account_sid")
+            where = f" of account {account}" if account else ""
+            msg = f"{self.name}: the state{where} is broken: {exc}"
+            raise ValueError(msg) from exc
+
+    def reads_whole(self, context: Context | None) -> bool:
+        """Whether this run reads the partition's list whole (a reconciliation).
+
+        Yes when the stream reads whole lists at all and ``reconcile_interval`` is 0, the
+        partition was never reconciled (a first sync, or a state written before markers),
+        or its last reconciliation is ``reconcile_interval`` hours old. Decided once per
+        partition and run.
+        """
+        if not self.scanning:
+            return False
+        cache = self.__dict__.setdefault("_whole_cache", {})
+        partition = self._partition_key(context)
+        if partition not in cache:
+            hours = float(self.config.get("reconcile_interval", 24))
+            marker = self.reconciled_at(context)
+            cache[partition] = (
+                hours <= 0 or marker is None or utc_now() - marker >= dt.timedelta(hours=hours)
+            )
+        return bool(cache[partition])

@@ -246,9 +246,12 @@ class TwilioStream(
         params: dict[str, t.Any] = {}
         if self.list_key:
             params["PageSize"] = self.page_size
-        extra, windowed = self.also_read.get(str(which), (self.extra_params, True))
+        if str(which) in self.open_lists:
+            extra, windowed = self.open_lists[str(which)], False
+        else:
+            extra, windowed = self.also_read.get(str(which), (self.extra_params, True))
         params.update(extra)
-        if windowed and not self.scanning:
+        if windowed and not self.reads_whole(context):
             params.update(self.window_params(context))
         return params
 
@@ -258,6 +261,11 @@ class TwilioStream(
         sid = (context or {}).get(SID_KEY)
         if sid is None:
             return url
+        if self.fetch_path is not None:
+            path = self.fetch_path.replace("{sid}", str(sid))
+            for key, value in (context or {}).items():
+                path = path.replace(f"{{{key}}}", str(value))
+            return f"{self.url_base}{path}"
         if url.endswith(".json"):
             return f"{url[:-5]}/{sid}.json"
         return f"{url}/{sid}"
@@ -294,11 +302,13 @@ class TwilioStream(
 
         A read that ignores the window is made only once the partition has a bookmark:
         before, the list itself is read from the start of the synced range, every status.
+        The ``open_lists`` (records still open, e.g. conversations by ``State``) are read
+        when the list itself is not read whole.
         """
-        if not self.also_read:
+        if not self.also_read and not self.open_lists:
             return [context]
         bookmark = self.get_context_state(context).get("replication_key_value")
-        return [
+        lists = [
             context,
             *(
                 {**(context or {}), LIST_KEY: name}
@@ -306,6 +316,9 @@ class TwilioStream(
                 if windowed or bookmark
             ),
         ]
+        if self.open_lists and self._follows_changes and not self.reads_whole(context):
+            lists += [{**(context or {}), LIST_KEY: name} for name in self.open_lists]
+        return lists
 
     @override
     def request_records(self, context: Context | None) -> Iterable[dict]:

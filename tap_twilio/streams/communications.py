@@ -145,6 +145,10 @@ class VoiceInsightsCallSummariesStream(ProductRoot):
     """
 
     name = "voice_insights_call_summaries"
+    later_changes = (
+        "partial summaries re-read while inside the lookback; one partial past it stays "
+        "partial (not yet followed by SID)"
+    )
     product = "insights"
     path = "/v1/Voice/Summaries"
     list_key = "call_summaries"
@@ -160,6 +164,9 @@ class VoiceInsightsConferenceSummariesStream(ProductList):
     """Conference summaries, filtered by creation time."""
 
     name = "voice_insights_conference_summaries"
+    later_changes = (
+        "in-progress summaries re-read while inside the lookback (not yet followed by SID)"
+    )
     product = "insights"
     path = "/v1/Conferences"
     list_key = "conferences"
@@ -266,6 +273,7 @@ class VerifyAttemptsStream(ProductList):
     """
 
     name = "verify_attempts"
+    later_changes = "conversion re-read while inside the lookback (not yet followed by SID)"
     product = "verify"
     path = "/v2/Attempts"
     list_key = "attempts"
@@ -315,6 +323,10 @@ class VideoRoomsStream(ProductRoot):
     """
 
     name = "video_rooms"
+    later_changes = (
+        "read once ended (`Status=completed`, `Status=failed`) by creation window: rooms "
+        "last at most 24 hours, within the default 1-day lookback"
+    )
     product = "video"
     path = "/v1/Rooms"
     list_key = "rooms"
@@ -363,6 +375,10 @@ class VideoCompositionsStream(ProductList):
     """
 
     name = "video_compositions"
+    later_changes = (
+        "deleted ones: `Status=deleted` read whole each run; processing ones re-read "
+        "while inside the lookback"
+    )
     product = "video"
     path = "/v1/Compositions"
     list_key = "compositions"

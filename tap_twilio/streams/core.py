@@ -251,11 +251,13 @@ NUMBERS_FOR_SALE_STREAMS = tuple(_numbers_for_sale(kind, name) for kind, name in
 
 
 class CallsStream(AccountChild):
-    """Calls: the whole list each run (a call canceled while queued has no start time).
+    """Calls: the ``StartTime>`` window, the queued calls and the calls in progress.
 
+    At each reconciliation (``reconcile_interval``) the whole list is read instead of the
+    window, for calls canceled while queued that no run saw queued (no start time).
     Emitted: calls started (or, undated, created) since the bookmark minus the lookback,
     and those still in progress at the last run; with ``full_scan_messages_and_calls``
-    false, only the ``StartTime>`` window is read. See ``tap_twilio.engine.changes``.
+    false, the list is never read whole. See ``tap_twilio.engine.changes``.
     """
 
     name = "calls"
@@ -268,6 +270,9 @@ class CallsStream(AccountChild):
     # https://www.twilio.com/docs/voice/api/call-resource#call-status-values
     open_values = frozenset({"queued", "initiated", "ringing", "in-progress"})
     open_days = 7
+    # Between reconciliations, the calls queued now (no start time yet, 1 request): seen
+    # queued, a call is followed by SID until it is final, canceled included.
+    open_lists: t.ClassVar[dict[str, dict[str, str]]] = {"queued": {"Status": "queued"}}
     child_key = "call_sid"
 
     @override
@@ -319,12 +324,12 @@ class KeysStream(AccountChild):
 class MessagesStream(AccountChild):
     """SMS/MMS/WhatsApp messages.
 
-    The whole list is read each run, because a message that fails before it is sent or a
-    scheduled message that is canceled never gets a ``date_sent`` that a ``DateSent>``
-    filter could match. Emitted: messages sent (or, undated, created) since the bookmark
-    minus the lookback, and those still in flight at the last run (queued, scheduled,
-    sent …) until they are final. With ``full_scan_messages_and_calls`` false, only the
-    ``DateSent>`` window is read. See ``tap_twilio.engine.changes``.
+    Each run reads the ``DateSent>`` window and follows by SID the messages in flight at
+    the last run (queued, scheduled, sent …) until they are final. A message that fails
+    before it is sent, or a scheduled message canceled before any run saw it, never gets a
+    ``date_sent`` that the filter could match: the whole list is read at each
+    reconciliation (``reconcile_interval``) to find them. With
+    ``full_scan_messages_and_calls`` false, it never is. See ``tap_twilio.engine.changes``.
     """
 
     name = "messages"

@@ -149,6 +149,7 @@ class IntelligenceTranscriptsStream(ProductList):
     """
 
     name = "intelligence_transcripts"
+    later_changes = "completion re-read while inside the lookback (not yet followed by SID)"
     product = "intelligence"
     path = "/v2/Transcripts"
     list_key = "transcripts"

@@ -64,11 +64,14 @@ class ConversationServiceChild(ProductStream):
 class ConversationsStream(ConversationServiceChild):
     """Conversations of every service; only those that can have changed are emitted.
 
-    Twilio filters conversations on creation only, and a closed conversation can still be
-    renamed or get new attributes: the list is read whole (100 a page) and emitted are the
-    conversations updated since the bookmark (minus the lookback), those still open, and
-    those open at the last run. Their messages and participants are read; a closed
-    conversation takes no new messages, so the closed history's are never read again.
+    Twilio filters conversations on creation and state only, and a closed conversation can
+    still be renamed or get new attributes: at each reconciliation (``reconcile_interval``)
+    the list is read whole (100 a page) and emitted are the conversations updated since
+    the bookmark (minus the lookback), those still open, and those open at the last run.
+    Between reconciliations: the open ones (``State=active``, ``State=inactive``), those
+    created in the window, and by SID those open at the last run. Their messages and
+    participants are read; a closed conversation takes no new messages, so the closed
+    history's are never read again.
     See ``tap_twilio.engine.changes``.
     """
 
@@ -83,6 +86,14 @@ class ConversationsStream(ConversationServiceChild):
     open_field = "state"
     # https://www.twilio.com/docs/conversations/states-timers: closed is final
     open_values = frozenset({"initializing", "active", "inactive"})
+    # Between reconciliations: the open ones by State (the list's documented filter:
+    # "Can be `active`, `inactive` or `closed`",
+    # https://www.twilio.com/docs/conversations/api/service-conversation-resource#read-multiple-serviceconversation-resources),
+    # the creation window for new ones, and by SID those open last run that no list shows.
+    open_lists: t.ClassVar[dict[str, dict[str, str]]] = {
+        "active": {"State": "active"},
+        "inactive": {"State": "inactive"},
+    }
     child_key = "conversation_sid"
 
 
@@ -151,6 +162,7 @@ class StudioExecutionsStream(ProductStream):
     """Executions of each flow, filtered server-side by creation date (state per flow)."""
 
     name = "studio_executions"
+    later_changes = "end re-read while inside the lookback (not yet followed by SID)"
     product = "studio"
     parent_stream_type = StudioFlowsStream
     state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid", "flow_sid"]
