@@ -28,6 +28,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from twilio_sandbox.formats import iso, rfc2822
+from twilio_sandbox.paging import Page, _bad_token
 from twilio_sandbox.registry import REGISTRY
 from twilio_sandbox.store import Row
 
@@ -35,7 +36,6 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from twilio_sandbox.registry import ResourceSpec
-    from twilio_sandbox.routes import Page
     from twilio_sandbox.store import Table
 
 #: Date fields of each resource a history serves: seconds after the record's base time.
@@ -146,7 +146,6 @@ class History:
         token: str | None,
     ) -> Page:
         """One page of the merged list (keyset ``PA<sid>`` tokens, as ``routes.paginate``)."""
-        from twilio_sandbox.routes import Page, _bad_token
 
         lo, hi = self.interval(preds)
         after: tuple[t.Any, ...] | None = None
