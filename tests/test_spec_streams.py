@@ -188,7 +188,9 @@ _CONFIG = {"account_sid": "AC" + "a" * 32, "auth_token": "b" * 32}
 
 def test_keyless_lists_say_so_in_their_catalog_entry():
     """A user reading the catalog learns why a list has no key and how to load it."""
-    catalog = {s.tap_stream_id: s for s in TapTwilio(config=_CONFIG, validate_config=False).catalog.streams}
+    catalog = {
+        s.tap_stream_id: s for s in TapTwilio(config=_CONFIG, validate_config=False).catalog.streams
+    }
     for name, entry in catalog.items():
         says = "No primary key" in (entry.schema.to_dict().get("description") or "")
         assert says == (name in KEYLESS), name
