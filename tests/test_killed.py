@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from twilio_sandbox import Sandbox
 
 from tests.conftest import ROOT, SyncResult, iso, run_tap, write_config
@@ -187,6 +188,7 @@ def assert_each_kill_resumed_mid_run(log: list[tuple[int, int, int, bool]]) -> N
     assert stuck == [], f"killed runs that left no new resume point: {stuck} of {log}"
 
 
+@pytest.mark.slow  # seven tap processes over a full sync
 def test_full_sync_killed_six_times_resumes_to_the_truth(tmp_path):
     with Sandbox(seed=21) as sb:
         config = sb.tap_config()
@@ -205,6 +207,7 @@ def test_full_sync_killed_six_times_resumes_to_the_truth(tmp_path):
         assert_warehouse_is_the_truth(wh, sb, reference)
 
 
+@pytest.mark.slow
 def test_incremental_sync_killed_six_times_resumes_to_the_truth(tmp_path):
     with Sandbox(seed=22) as sb:
         config = sb.tap_config()
