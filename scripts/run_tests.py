@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Set up and run the whole test suite: ``python3 scripts/run_tests.py [pytest args]``.
+"""Set up and run the test suite: ``python3 scripts/run_tests.py [--all] [pytest args]``.
 
 Creates ``.venv`` if missing, installs the tap, the sandbox and the ``test``
-dependency group, checks style with ruff and types with mypy, and runs pytest. Needs
-only Python 3.10+ and access to PyPI.
+dependency group, checks style with ruff and types with mypy, and runs pytest on every
+core (pytest-xdist, ``-n auto``; each test module or class stays on one worker, so its
+fixtures are set up once). Without ``--all`` the tests marked ``slow`` are left out
+(pyproject.toml's ``-m "not slow"``); ``--all`` runs them too, as CI does. Needs only
+Python 3.10+ and access to PyPI.
 """
 
 from __future__ import annotations
@@ -46,8 +49,15 @@ def main() -> int:
     run(str(BIN / "ruff"), "check", "tap_twilio", "sandbox", "tests", "scripts")
     run(str(BIN / "ruff"), "format", "--check", "tap_twilio", "sandbox", "tests", "scripts")
     run(str(BIN / "mypy"))  # the tap package, as configured in pyproject.toml
+    args = sys.argv[1:]
+    pytest_args = []
+    if "--all" in args:
+        args.remove("--all")
+        pytest_args += ["-m", ""]  # an empty marker expression selects every test
+    if "no:xdist" not in args and not any(a.startswith(("-n", "--numprocesses")) for a in args):
+        pytest_args += ["-n", "auto", "--dist", "loadscope"]
     result = subprocess.run(
-        [str(BIN / "python"), "-m", "pytest", *sys.argv[1:]], cwd=ROOT, check=False
+        [str(BIN / "python"), "-m", "pytest", *pytest_args, *args], cwd=ROOT, check=False
     )
     return result.returncode
 

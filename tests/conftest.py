@@ -75,12 +75,16 @@ def run_tap(
     *,
     streams: t.Iterable[str] | None = None,
     state: dict | None = None,
+    catalog: dict | None = None,
 ) -> SyncResult:
-    """Run a full tap sync in this process and parse what it wrote."""
+    """Run a full tap sync in this process and parse what it wrote (``catalog``, when
+    given, instead of selecting ``streams``)."""
     # The SDK updates the state it is given in place: give it a copy, so that a test can
     # still read the state a run started from.
     state = copy.deepcopy(state) if state is not None else None
-    tap = TapTwilio(config=config, state=state, catalog=catalog_for(config, streams))
+    if catalog is None:
+        catalog = catalog_for(config, streams)
+    tap = TapTwilio(config=config, state=state, catalog=catalog)
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     with redirect_stdout(out):

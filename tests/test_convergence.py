@@ -205,9 +205,23 @@ def a_reconcile_interval_later(state: dict | None, hours: float = 24) -> dict:
     return aged
 
 
-@pytest.mark.parametrize("with_start_date", [False, True], ids=["no-start-date", "start-date"])
-@pytest.mark.parametrize("undated_order", ["first", "last"])
-@pytest.mark.parametrize("interval", [24, 0], ids=["reconcile-daily", "strict"])
+@pytest.mark.parametrize(
+    ("undated_order", "with_start_date", "interval"),
+    [
+        # Two cases in the default run (both orders, both modes); the rest with the slow ones.
+        pytest.param("last", True, 24, id="last-start-date-reconcile-daily"),
+        pytest.param("first", False, 0, id="first-no-start-date-strict"),
+        *(
+            pytest.param(
+                order, start, interval, id=f"{order}-{label}-{mode}", marks=pytest.mark.slow
+            )
+            for order in ("first", "last")
+            for start, label in ((False, "no-start-date"), (True, "start-date"))
+            for interval, mode in ((24, "reconcile-daily"), (0, "strict"))
+            if (order, start, interval) not in {("last", True, 24), ("first", False, 0)}
+        ),
+    ],
+)
 def test_incremental_runs_converge_to_twilio(
     undated_order: str, with_start_date: bool, interval: float
 ) -> None:

@@ -65,6 +65,7 @@ def all_conversations(sb: Sandbox) -> list[dict]:
     return [c for a in sb.active_accounts for c in sb.expected("conversations", a["sid"])]
 
 
+@pytest.mark.slow  # the big-history account
 def test_every_service_is_read(history):
     sb, first = history
     want = all_conversations(sb)
@@ -81,6 +82,7 @@ def test_every_service_is_read(history):
     assert not any(r.path.startswith("/v1/Conversations") for r in sb.requests)
 
 
+@pytest.mark.slow
 def test_incremental_run_reads_only_conversations_that_can_change(history):
     sb, first = history
     before = all_conversations(sb)

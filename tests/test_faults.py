@@ -162,6 +162,7 @@ def assert_one_line_failure(proc: t.Any, sb: Sandbox, config: dict) -> str:
 # ---------------------------------------------------------------------------- random faults
 
 
+@pytest.mark.slow  # about a minute: real Retry-After waits
 def test_random_faults_sync_emits_the_fault_free_records(tmp_path):
     """10% 429 (half with Retry-After), 5% 500/503, 2% dropped connections, 1% truncated
     bodies: exit 0 and exactly the records of a fault-free sync, values included."""
