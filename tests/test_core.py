@@ -157,11 +157,8 @@ def everything() -> tuple[TapTwilio, SyncResult]:
 
 
 ALL_STREAMS = sorted(TapTwilio(config=_BUILTIN.tap_config(), validate_config=False).streams)
-#: Streams that fail the check today, each with the reason (strict: fixed means remove it).
-KNOWN_BAD = {
-    "iam_v1_keys": "date_created/date_updated are emitted in RFC 2822 form, not ISO 8601, "
-    "though the schema says date-time (the 2010 API's date form on a /v1 product list)",
-}
+#: Streams known to fail the check, with the reason (strict: a fix makes the test say so).
+KNOWN_BAD: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -130,6 +130,10 @@ class RecordShaping(_Stream):
             value = row.get(name)
             if value:
                 row[name] = rfc2822_to_iso(value)
+        for name in self._product_date_fields:
+            value = row.get(name)
+            if isinstance(value, str) and value[:1].isalpha():  # "Fri, 27 Feb 2026 …"
+                row[name] = rfc2822_to_iso(value)
         return row
 
     @cached_property
@@ -146,6 +150,17 @@ class RecordShaping(_Stream):
             elif "number" in types:
                 pairs.append((name, "number"))
         return tuple(pairs)
+
+    @cached_property
+    def _product_date_fields(self) -> tuple[str, ...]:
+        """Timestamps of a product API: ISO 8601, but RFC 2822 on some /v1 lists (IAM keys)."""
+        if self.product == "api":
+            return ()
+        return tuple(
+            name
+            for name, prop in self.schema.get("properties", {}).items()
+            if prop.get("format") == "date-time"
+        )
 
     @cached_property
     def _rfc2822_fields(self) -> tuple[str, ...]:
