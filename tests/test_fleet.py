@@ -17,6 +17,7 @@ from singer_sdk.helpers import _state as sdk_state
 from singer_sdk.streams import Stream
 from singer_sdk.streams import _state as sdk_stream_state
 from twilio_sandbox import Sandbox
+from twilio_sandbox import fleet as shape
 
 from tap_twilio.engine import fast_path as twilio_state
 from tap_twilio.engine.fetcher import Fetcher
@@ -24,7 +25,7 @@ from tap_twilio.tap import TapTwilio, check_config
 from tests.conftest import SyncResult, catalog_for, run_cli, run_tap, write_config
 from tests.test_faults import ALL_KEYS, secrets_of
 
-FLEET = 30
+FLEET = 30  # 3 empty, 1 larger, 26 small (seed 5): twilio_sandbox.fleet
 # Lists read once per account (and their children), without numbers for sale.
 FLEET_STREAMS = [
     "accounts",
@@ -57,7 +58,7 @@ FLEET_STREAMS = [
 
 @pytest.fixture(scope="module")
 def fleet() -> t.Iterator[Sandbox]:
-    """The default organisation plus FLEET small subaccounts (read-only)."""
+    """The default organisation plus FLEET customer subaccounts (read-only)."""
     with Sandbox(seed=5, subaccounts=FLEET) as sb:
         yield sb
 
@@ -84,7 +85,9 @@ def test_an_empty_subaccount_costs_one_request_per_list(fleet):
         for r in rows
     }
     empty = [sid for sid in fleet.fleet_sids if sid not in with_data]
-    assert len(empty) >= FLEET // 2, "the fleet should be mostly empty"
+    kinds = {sid: shape.kind_of(5, fleet.org.gen.accounts[sid].label) for sid in fleet.fleet_sids}
+    assert empty == [sid for sid in fleet.fleet_sids if kinds[sid] == "empty"]
+    assert empty, "the fleet should have empty subaccounts too"
     tap = TapTwilio(config=fleet.tap_config(), validate_config=False)
     # One request per per-account list (and per further status read where Twilio lists
     # one status at a time); subaccounts have no balance (never requested).

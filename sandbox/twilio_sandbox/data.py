@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from twilio_sandbox import fleet
 from twilio_sandbox.formats import (
     DAY,
     day_start,
@@ -193,8 +194,6 @@ INACTIVE_ACCOUNTS: dict[str, tuple[str, str, int]] = {
 }
 #: Label prefix of the extra "fleet" subaccounts (``Sandbox(subaccounts=N)``).
 FLEET_PREFIX = "fleet-"
-#: Every FLEET_DATA_EVERY-th fleet subaccount holds a handful of messages and calls.
-FLEET_DATA_EVERY = 10
 USAGE_HISTORY_DAYS = 400
 RETENTION_DAYS = 400
 
@@ -539,8 +538,7 @@ class Generator:
         for i in range(subaccounts):
             label = f"{FLEET_PREFIX}{i:05d}"
             sid, token = _account_credentials(seed, label)
-            rng = self.rng(label, "account")
-            created = now_ts - rng.randint(30 * DAY, 110 * DAY)
+            created = fleet.created_ts(seed, label, now_ts)
             profile = {"friendly_name": f"Fleet customer {i:05d}"}
             lo = max(created, now_ts - 30 * DAY)
             self.accounts[sid] = AccountCtx(label, sid, token, created, lo, now_ts - 60, profile)
@@ -1437,7 +1435,7 @@ def build_core(gen: Generator, store: Store) -> None:
 
 
 def _build_fleet_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
-    """A small fleet subaccount: mostly empty; every 10th has a few messages and calls.
+    """A fleet subaccount: small, some empty, a few larger (``twilio_sandbox.fleet``).
 
     Empty tables of the other resources are created by ``Org`` (``ensure_tables``).
     Available numbers are the same for every account: the main account's tables are
@@ -1454,30 +1452,12 @@ def _build_fleet_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
             shared = store.table(resource, (main.sid, code))
             if shared is not None:
                 store.tables[resource][(ctx.sid, code)] = shared
-    index = int(ctx.label[len(FLEET_PREFIX) :])
-    if index % FLEET_DATA_EVERY:
-        return
-    r = gen.rng(ctx.label, "ids")
-    ctx.messaging_service_sid = new_sid(r, "MG")
-    ctx.numbers = [(us_number(r), new_sid(r, "PN"))]
-    r = gen.rng(ctx.label, "calls")
-    calls = [gen.call(ctx, r, ts) for ts in sorted(_spread(r, r.randint(2, 5), ctx.lo, ctx.hi))]
-    undated = {"failed_unsent_messages": 1, "canceled_messages": 0, "canceled_calls": 1}
-    calls.extend(_undated_calls(gen, ctx, undated))
-    store.load("calls", acct, calls)
-    r = gen.rng(ctx.label, "messages")
-    messages = []
-    for ts in _spread(r, r.randint(3, 8), ctx.lo, ctx.hi):
-        num_media = 1 if r.random() < 0.2 else 0
-        m = gen.message(ctx, r, ts, num_media=num_media)
-        messages.append(m)
-        media = [gen.media(ctx, r, ts - 2, m["sid"]) for _ in range(num_media)]
-        store.load("message_media", (ctx.sid, m["sid"]), media)
-    messages.extend(_undated_messages(gen, store, ctx, undated))
-    store.load("messages", acct, messages)
+    fleet.build_account(gen, store, ctx)  # the shape of a fleet: twilio_sandbox.fleet
 
 
-def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
+def _build_account(
+    gen: Generator, store: Store, ctx: AccountCtx, *, share_available: bool = False
+) -> None:
     p = ctx.profile
     acct = (ctx.sid,)
     rng = gen.rng(ctx.label, "ids")
@@ -1526,14 +1506,17 @@ def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
     config("usage_triggers", gen.usage_trigger, p["usage_triggers"])
 
     # --- available phone numbers (identical for every account)
-    store.load(
-        "available_phone_number_countries", acct, [gen.country(ctx, c) for c in AVAILABLE_COUNTRIES]
-    )
-    for code, (_, types) in AVAILABLE_COUNTRIES.items():
-        for kind in types:
-            r = gen.rng("available", code, kind)
-            items = [gen.available_number(r, code, kind) for _ in range(r.randint(20, 30))]
-            store.load(f"available_phone_numbers_{kind}", (ctx.sid, code), items)
+    if not share_available:  # fleet subaccounts share the main account's (see above)
+        store.load(
+            "available_phone_number_countries",
+            acct,
+            [gen.country(ctx, c) for c in AVAILABLE_COUNTRIES],
+        )
+        for code, (_, types) in AVAILABLE_COUNTRIES.items():
+            for kind in types:
+                r = gen.rng("available", code, kind)
+                items = [gen.available_number(r, code, kind) for _ in range(r.randint(20, 30))]
+                store.load(f"available_phone_numbers_{kind}", (ctx.sid, code), items)
 
     lo, hi = ctx.lo, ctx.hi
     live = hi >= gen.now - 3600  # does the window reach "now"?

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 
-from twilio_sandbox import curated, products
+from twilio_sandbox import curated, fleet, products
 from twilio_sandbox.data import (
     RETENTION_DAYS,
     AccountCtx,
@@ -180,6 +180,7 @@ class Org:
         with self.store.lock:
             if not self._curated_built:
                 curated.build_curated(self.gen, self.store, REGISTRY)
+                fleet.build_curated_children(self.gen, self.store, REGISTRY)
                 self._curated_built = True
 
     def expected(self, resource: str, account_sid: str | None = None) -> list[dict[str, Any]]:
