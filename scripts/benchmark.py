@@ -379,41 +379,51 @@ def empty_account_floor(config: dict, streams: list[str]) -> int:
     )
 
 
+def fleet_shape(sb: Sandbox) -> str:
+    """The fleet's mix, as ``twilio_sandbox.fleet`` decides it for the seed."""
+    from twilio_sandbox import fleet as shape
+
+    accounts = sb.org.gen.accounts
+    kinds = Counter(shape.kind_of(sb.org.seed, accounts[sid].label) for sid in sb.fleet_sids)
+    return f"{kinds['small']} small, {kinds['larger']} larger, {kinds['empty']} empty"
+
+
 def fleet(args: argparse.Namespace) -> None:
-    """The main account + N small subaccounts (most empty): requests, time, memory, state."""
+    """The main account + N customer subaccounts (twilio_sandbox.fleet: most small, some
+    empty, a few larger): requests, wall against the latency floor, CPU, memory, state."""
     latency = args.latency_ms / 1000
     for n in args.subaccounts or [200, 2000]:
         with (
             Sandbox(seed=0, latency=latency, subaccounts=n) as sb,
             tempfile.TemporaryDirectory() as tmp,
         ):
+            sb.org.ensure_curated()  # built before the clock starts
             config = sb.tap_config(max_concurrent_requests=args.concurrency)
             streams = fleet_streams(config)
-            floor = empty_account_floor(config, streams)
+            base_cpu = startup_cpu(config, Path(tmp))
             sb.clear_requests()
             run = run_tap(config, None, streams, Path(tmp))
+            requests = len(sb.requests)
+            _, chain = request_floor(config, sb, run["records"], streams)
             records = sum(len(v) for v in run["records"].values())
-            with_data = {r.get("account_sid") for r in run["records"].get("messages", [])} | {
-                r.get("account_sid") for r in run["records"].get("calls", [])
-            }
-            empty = [sid for sid in sb.fleet_sids if sid not in with_data]
-            per_account = account_requests(sb)
-            per_empty = sorted(per_account[sid] for sid in empty)
+            lower = max(requests * latency / args.concurrency, (chain + 2) * latency)
             final_state = len(json.dumps(run["state"]))
+            tap_cpu = run["cpu"] - base_cpu
             print(
-                f"\n== fleet: main + {len(sb.accounts) - 1} subaccounts ({n} fleet, "
-                f"{len(empty)} empty), {args.latency_ms:.0f} ms per response, "
+                f"\n== fleet: main + {len(sb.accounts) - 1} subaccounts ({n} fleet: "
+                f"{fleet_shape(sb)}), {args.latency_ms:.0f} ms per response, "
                 f"{args.concurrency} in flight"
             )
             print(f"records            {records:>12,}")
-            print(f"requests           {len(sb.requests):>12,}")
-            if per_empty:
-                print(
-                    f"requests per empty {per_empty[len(per_empty) // 2]:>12}   (min "
-                    f"{per_empty[0]}, max {per_empty[-1]}; floor {floor}: one per list read)"
-                )
+            print(f"requests           {requests:>12,}")
             print(f"wall seconds       {run['wall']:>12.2f}")
-            print(f"tap CPU seconds    {run['cpu']:>12.2f}")
+            if latency:
+                print(
+                    f"latency floor s    {lower:>12.2f}   (wall/floor {run['wall'] / lower:.2f}; "
+                    f"longest chain {chain} pages)"
+                )
+            print(f"tap CPU seconds    {run['cpu']:>12.2f}   (start-up {base_cpu:.2f} s)")
+            print(f"tap CPU ms/request {1000 * tap_cpu / requests:>12.3f}   (records included)")
             print(f"peak RSS MB        {run['rss_mb']:>12.1f}")
             print(f"STATE messages     {run['state_count']:>12,}")
             print(f"STATE bytes        {run['state_bytes']:>12,}   (final STATE {final_state:,})")

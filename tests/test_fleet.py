@@ -17,6 +17,7 @@ from singer_sdk.helpers import _state as sdk_state
 from singer_sdk.streams import Stream
 from singer_sdk.streams import _state as sdk_stream_state
 from twilio_sandbox import Sandbox
+from twilio_sandbox import fleet as shape
 
 from tap_twilio.engine import fast_path as twilio_state
 from tap_twilio.engine.fetcher import Fetcher
@@ -24,7 +25,7 @@ from tap_twilio.tap import TapTwilio, check_config
 from tests.conftest import SyncResult, catalog_for, run_cli, run_tap, write_config
 from tests.test_faults import ALL_KEYS, secrets_of
 
-FLEET = 30
+FLEET = 30  # 3 empty, 1 larger, 26 small (seed 5): twilio_sandbox.fleet
 # Lists read once per account (and their children), without numbers for sale.
 FLEET_STREAMS = [
     "accounts",
@@ -57,7 +58,7 @@ FLEET_STREAMS = [
 
 @pytest.fixture(scope="module")
 def fleet() -> t.Iterator[Sandbox]:
-    """The default organisation plus FLEET small subaccounts (read-only)."""
+    """The default organisation plus FLEET customer subaccounts (read-only)."""
     with Sandbox(seed=5, subaccounts=FLEET) as sb:
         yield sb
 
@@ -84,7 +85,9 @@ def test_an_empty_subaccount_costs_one_request_per_list(fleet):
         for r in rows
     }
     empty = [sid for sid in fleet.fleet_sids if sid not in with_data]
-    assert len(empty) >= FLEET // 2, "the fleet should be mostly empty"
+    kinds = {sid: shape.kind_of(5, fleet.org.gen.accounts[sid].label) for sid in fleet.fleet_sids}
+    assert empty == [sid for sid in fleet.fleet_sids if kinds[sid] == "empty"]
+    assert empty, "the fleet should have empty subaccounts too"
     tap = TapTwilio(config=fleet.tap_config(), validate_config=False)
     # One request per per-account list (and per further status read where Twilio lists
     # one status at a time); subaccounts have no balance (never requested).
@@ -381,3 +384,55 @@ def test_retry_after_does_not_stall_the_other_requests(fresh_sandbox):
     assert {r["sid"] for r in result.records["calls"]} == {
         r["sid"] for a in sb.accounts for r in sb.expected("calls", a["sid"])
     }
+
+
+# ---------------------------------------------------------------------------- read-ahead
+
+
+def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(fleet, monkeypatch):
+    """A subaccount's lists of lists (an address's numbers, a queue's members, a
+    conference's participants and recordings) are queued as soon as a worker has the
+    parents' page, not when the SDK writes it: every one the SDK reads was named early,
+    and the requests stay exactly those of the SDK (none queued that is not read)."""
+    named: list[tuple[str, str]] = []
+    original = Fetcher.discovered
+
+    def spy(self: Fetcher, lists: t.Sequence[tuple]) -> None:
+        named.extend(
+            (source.name, json.dumps(dict(ctx or {}), sort_keys=True)) for source, ctx, _ in lists
+        )
+        original(self, lists)
+
+    monkeypatch.setattr(Fetcher, "discovered", spy)
+    grandchildren = [
+        "dependent_phone_numbers",
+        "queue_members",
+        "conference_participants",
+        "conference_recordings",
+    ]
+    streams = ["accounts", "addresses", "queues", "conferences", *grandchildren]
+    fleet.clear_requests()
+    result = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
+    early = Counter(name for name, _ in named)
+    assert len(set(named)) == len(named), "a list named twice"
+    fleet_sids = set(fleet.fleet_sids)
+    for name, suffix in (
+        ("dependent_phone_numbers", "/DependentPhoneNumbers.json"),
+        ("queue_members", "/Members.json"),
+        ("conference_participants", "/Participants.json"),
+        ("conference_recordings", "/Recordings.json"),
+    ):
+        read = [
+            r
+            for r in fleet.requests
+            if r.path.endswith(suffix) and r.path.split("/")[3] in fleet_sids
+        ]
+        assert read, name
+        assert early[name] >= len(read), (name, early[name], len(read))
+    assert result.records["queue_members"]
+    # Each list read once: as many requests as lists named plus the parents' lists.
+    pages = Counter(
+        (r.username, r.path, tuple(sorted((k, tuple(v)) for k, v in r.query.items())))
+        for r in fleet.requests
+    )
+    assert max(pages.values()) == 1

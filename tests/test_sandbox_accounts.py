@@ -5,8 +5,8 @@ Real HTTP over sockets, no mocks.
 
 from __future__ import annotations
 
-import pytest
 from twilio_sandbox import Sandbox
+from twilio_sandbox import fleet as shape
 
 from tests import sandbox_helpers
 from tests.sandbox_helpers import NOW, api, follow_flat, session
@@ -19,47 +19,66 @@ _reset = sandbox_helpers._reset
 # --------------------------------------------------------------------------- fleet & inactive
 
 
-@pytest.mark.slow
 def test_fleet_subaccounts():
-    fleet = Sandbox(seed=3, now=NOW, subaccounts=2000)
+    fleet = Sandbox(seed=3, now=NOW, subaccounts=300)
     with fleet:
         sess = session(fleet)
         url = f"{fleet.url}/api/2010-04-01/Accounts.json"
         got = follow_flat(fleet, sess, url, "accounts", PageSize=1000)
-        assert len(got) == 5 + 2000 == len(fleet.accounts)
-        assert [a["sid"] for a in got[:3]] == [
-            fleet.account_sid,
-            fleet.subaccount_sids[1],
-            fleet.subaccount_sids[0],
-        ]
+        assert len(got) == 5 + 300 == len(fleet.accounts)
+        # By date created: the larger customers are older than Sub A and Sub B.
+        order = [a["sid"] for a in got]
+        assert order[0] == fleet.account_sid
+        assert order.index(fleet.subaccount_sids[1]) < order.index(fleet.subaccount_sids[0])
         sids = fleet.fleet_sids
-        assert len(sids) == 2000 and {a["sid"] for a in got[5:]} == set(sids)
+        assert len(sids) == 300 and set(order) - set(sids) == set(order[:1]) | set(
+            fleet.subaccount_sids + fleet.inactive_subaccount_sids
+        )
         assert all(a["owner_account_sid"] == fleet.account_sid for a in got)
         assert all(a["status"] == "active" for a in got if a["sid"] in set(sids))
         # Deterministic SIDs and tokens, derived from the seed.
         assert Sandbox(seed=3, now=NOW, subaccounts=3).fleet_sids == sids[:3]
         assert Sandbox(seed=4, now=NOW, subaccounts=1).fleet_sids[0] != sids[0]
+        # The shape of a fleet (twilio_sandbox.fleet): most small, some empty, a few larger.
+        kinds = {s: shape.kind_of(3, fleet.org.gen.accounts[s].label) for s in sids}
         with_data = [s for s in sids if fleet.expected("messages", s)]
-        assert len(with_data) == 200 and sids[0] in with_data
+        assert with_data == [s for s in sids if kinds[s] != "empty"]
+        assert 0.75 < len(with_data) / len(sids) < 0.95
         assert all(fleet.expected("calls", s) for s in with_data)
-        assert not fleet.expected("messages", sids[1]) and not fleet.expected("calls", sids[1])
+        empty_sid = next(s for s in sids if kinds[s] == "empty")
+        assert not fleet.expected("messages", empty_sid) and not fleet.expected("calls", empty_sid)
+        for s in with_data:
+            assert fleet.expected("addresses", s) and fleet.expected("queues", s)
+            assert fleet.expected("conferences", s) and fleet.expected("incoming_phone_numbers", s)
+            assert fleet.expected("usage_records", s)
+        assert any(fleet.expected("dependent_phone_numbers", s) for s in with_data)
+        assert any(fleet.expected("queue_members", s) for s in with_data)
+        assert any(fleet.expected("conference_participants", s) for s in with_data)
+        assert any(fleet.expected("conference_recordings", s) for s in with_data)
+        larger = [s for s in sids if kinds[s] == "larger"]
+        assert larger and all(len(fleet.expected("usage_records", s)) > 365 * 8 for s in larger)
+        # The same for a seed whatever the fleet's size.
+        again = Sandbox(seed=3, now=NOW, subaccounts=20)
+        for s in again.fleet_sids:
+            for resource in ("messages", "usage_records", "addresses", "queue_members"):
+                assert again.expected(resource, s) == fleet.expected(resource, s), resource
         # Their own credentials work, for the 2010 API and the product APIs.
         own = session(fleet, sids[0])
         msgs = follow_flat(fleet, own, api(fleet, "/Messages.json", sids[0]), "messages")
-        assert msgs == fleet.expected("messages", sids[0]) and 3 <= len(msgs) <= 10
+        assert msgs == fleet.expected("messages", sids[0]) and msgs
         resp = own.get(f"{fleet.url}/conversations/v1/Conversations")
         assert resp.status_code == 200 and resp.json()["conversations"] == []
-        empty = session(fleet, sids[1])
-        assert empty.get(api(fleet, "/Calls.json", sids[1])).json()["calls"] == []
-        numbers = empty.get(api(fleet, "/AvailablePhoneNumbers/US/Local.json", sids[1])).json()
+        empty = session(fleet, empty_sid)
+        assert empty.get(api(fleet, "/Calls.json", empty_sid)).json()["calls"] == []
+        numbers = empty.get(api(fleet, "/AvailablePhoneNumbers/US/Local.json", empty_sid)).json()
         assert numbers["available_phone_numbers"] == [
             n
-            for n in fleet.expected("available_phone_numbers_local", sids[1])
+            for n in fleet.expected("available_phone_numbers_local", empty_sid)
             if n["iso_country"] == "US"
         ]
         assert numbers["available_phone_numbers"]
         # A fleet subaccount cannot read another one.
-        assert own.get(api(fleet, "/Calls.json", sids[1])).status_code == 404
+        assert own.get(api(fleet, "/Calls.json", empty_sid)).status_code == 404
 
 
 NOT_ACTIVE = {

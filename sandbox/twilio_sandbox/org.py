@@ -26,7 +26,7 @@ from twilio_sandbox.generators.base import AccountCtx
 from twilio_sandbox.generators.common import RETENTION_DAYS, new_sid
 from twilio_sandbox.generators.conversations import build_conversation_history
 from twilio_sandbox.generators.core import Generator, build_core
-from twilio_sandbox.generators.curated import build_curated
+from twilio_sandbox.generators.curated import build_curated, build_fleet_children
 from twilio_sandbox.generators.product_builders import BUILDERS as PRODUCT_BUILDERS
 from twilio_sandbox.generators.products import build_products
 from twilio_sandbox.generators.taskrouter_stats import all_queue_statistics
@@ -182,6 +182,7 @@ class Org:
         with self.store.lock:
             if not self._curated_built:
                 build_curated(self.gen, self.store, REGISTRY)
+                build_fleet_children(self.gen, self.store, REGISTRY)
                 self._curated_built = True
 
     def expected(self, resource: str, account_sid: str | None = None) -> list[dict[str, Any]]:

@@ -53,9 +53,10 @@ from tap_twilio.engine.changes import (
     ReadPlan,
     once_each,
 )
+from tap_twilio.engine.children import SHAPED_ROWS, ChildReadAhead
 from tap_twilio.engine.context import RunContext, run_of
 from tap_twilio.engine.fast_path import SDKFastPath, first_page_request, tap_of
-from tap_twilio.engine.fetcher import Fetcher, Job
+from tap_twilio.engine.fetcher import Fetcher
 from tap_twilio.engine.windows import WindowedStream
 from tap_twilio.engine.windows import retention_floor as retention_floor
 
@@ -74,7 +75,12 @@ SCHEMAS_DIR = SchemaDirectory(schemas)
 
 
 class TwilioStream(
-    SDKFastPath, WindowedStream, FollowsChanges, RecordShaping, RESTStream[ParseResult]
+    SDKFastPath,
+    ChildReadAhead,
+    WindowedStream,
+    FollowsChanges,
+    RecordShaping,
+    RESTStream[ParseResult],
 ):
     """One Twilio list endpoint. Subclasses declare what differs, nothing else."""
 
@@ -356,6 +362,10 @@ class TwilioStream(
         fetcher = self.fetcher
         for job, response in fetcher.pages(self, list_context, ()):
             self._page_time = utc_now()  # when this page was extracted: its records' time
+            shaped = response.__dict__.pop(SHAPED_ROWS, None)
+            if shaped is not None:  # shaped by the worker, its children queued already
+                yield from (r for r in shaped if keep is None or keep(r, list_context))
+                continue
             rows = []
             for raw in self.parse_response(response):
                 row = self.shape_record(raw, context)
@@ -364,26 +374,6 @@ class TwilioStream(
             if fetcher.parallel and self.child_streams:
                 self._read_ahead_children(job, rows, context)
             yield from rows
-
-    def _read_ahead_children(self, job: Job, rows: list[dict], context: Context | None) -> None:
-        """Queue the child lists these parent records imply, in the order the SDK reads them."""
-        children = [
-            (index, child)
-            for index, child in enumerate(self.child_streams)
-            if child.selected or child.has_selected_descendents
-        ]
-        if not children:
-            return
-        for row in rows:
-            ordinal = job.children_ordinal
-            job.children_ordinal += 1
-            for child_context in self.generate_child_contexts(row, context):
-                if child_context is None:
-                    continue
-                for index, child in children:
-                    if isinstance(child, TwilioStream) and child.wants(child_context):
-                        priority = (*job.priority, ordinal, index)
-                        self.fetcher.submit(child, dict(child_context), priority)
 
     def wants(self, context: Context | None) -> bool:
         """Whether this list is read at all for a context (no request when it is not)."""

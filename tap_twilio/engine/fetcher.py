@@ -20,8 +20,12 @@ order, so STATE messages never claim a record that has not been written.
   raised one is found.
 * ``Retry-After`` is waited for by the request that got it only: a worker sleeping on it
   does not count against the workers, so the other requests go on.
-* Read-ahead is bounded: each job keeps at most two unread pages, and all jobs together
-  at most ``BUFFER_BYTES`` of unread response bodies, so memory stays flat.
+* Child lists are queued as soon as a page of their parents arrives (``page_fetched``, in
+  the worker), not when the SDK gets to that page: a fleet's accounts each have lists of
+  lists (addresses and their numbers, queues and their members …), and queuing them only
+  when the SDK writes their parents left the workers idle while the SDK waited for each.
+* Read-ahead is bounded: each job keeps at most ``PAGES_AHEAD`` unread pages, and all jobs
+  together at most ``BUFFER_BYTES`` of unread response bodies, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -75,9 +79,12 @@ class ListSource(t.Protocol):
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         """The records of a page."""
 
+    def page_fetched(self, job: Job, response: requests.Response) -> None:
+        """A page arrived (worker thread, before the SDK sees it): queue its child lists."""
+
 
 BUFFER_BYTES = 48 * 1024 * 1024
-PAGES_AHEAD = 2
+PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
 PROBE_FACTOR = 8
 #: Response time assumed before any response was seen (seconds).
@@ -131,6 +138,9 @@ class Fetcher:
         self._response_seconds = FIRST_RESPONSE_SECONDS  # moving average
         self.buffered = 0
         self.waiting_for: Job | None = None
+        #: Child lists named by pages the workers fetched, for the SDK's thread to queue
+        #: (a list's first request reads the state, which only that thread touches).
+        self._discovered: list[tuple[ListSource, Context | None, tuple]] = []
         #: Told of requests, 429s, lists and pages (tap_twilio.engine.progress.Progress).
         self.observer: t.Any = None
 
@@ -175,25 +185,40 @@ class Fetcher:
             return
         while True:
             with self._lock:
-                while not job.pages and not job.done:
+                while not job.pages and not job.done and not self._discovered:
                     self.waiting_for = job
                     if job in self._parked:
                         self._enqueue(job)
                     self._pages.wait()
                 self.waiting_for = None
-                if job.pages:
-                    response = job.pages.popleft()
-                    self.buffered -= len(response.content or b"")
-                    self._enqueue(job)
-                    self._release_parked()
-                elif job.error is not None:
-                    raise job.error
-                else:
-                    return
-                last = job.done and not job.pages
+                found, self._discovered = self._discovered, []
+                if not found:
+                    if job.pages:
+                        response = job.pages.popleft()
+                        self.buffered -= len(response.content or b"")
+                        self._enqueue(job)
+                        self._release_parked()
+                    elif job.error is not None:
+                        raise job.error
+                    else:
+                        return
+                    last = job.done and not job.pages
+            if found:
+                # Queued before any page that named them is read, so before the SDK
+                # could ask for one of them.
+                for source, context_, priority_ in found:
+                    self.submit(source, context_, priority_)
+                continue
             if observer is not None:
                 observer.page_read(stream, response, last)
             yield job, response
+
+    def discovered(self, lists: t.Sequence[tuple[ListSource, Context | None, tuple]]) -> None:
+        """Child lists a worker found in a page it fetched (queued by the SDK's thread)."""
+        if lists:
+            with self._lock:
+                self._discovered.extend(lists)
+                self._pages.notify_all()
 
     def _inline_pages(self, job: Job) -> t.Iterator[tuple[Job, requests.Response]]:
         while job.next_request is not None:
@@ -276,6 +301,10 @@ class Fetcher:
                 job.next_request = None
                 if isinstance(exc, AccountRefusedError):
                     job.stream.run.refused((job.context or {}).get("account_sid"), str(exc))
+            if response is not None:
+                # Before the page is visible to the SDK: its children are queued (or not)
+                # before the SDK could start reading any of them.
+                job.stream.page_fetched(job, response)
             with self._lock:
                 job.fetching = False
                 self._release_active()

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from twilio_sandbox import fleet
 from twilio_sandbox.credentials import account_credentials, credentials_for
 from twilio_sandbox.formats import DAY
 from twilio_sandbox.generators.common import (
@@ -96,8 +97,7 @@ class GeneratorBase:
         for i in range(subaccounts):
             label = f"{FLEET_PREFIX}{i:05d}"
             sid, token = account_credentials(seed, label)
-            rng = self.rng(label, "account")
-            created = now_ts - rng.randint(30 * DAY, 110 * DAY)
+            created = fleet.created_ts(seed, label, now_ts)
             profile = {"friendly_name": f"Fleet customer {i:05d}"}
             lo = max(created, now_ts - 30 * DAY)
             self.accounts[sid] = AccountCtx(label, sid, token, created, lo, now_ts - 60, profile)

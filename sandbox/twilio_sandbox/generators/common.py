@@ -117,8 +117,6 @@ INACTIVE_ACCOUNTS: dict[str, tuple[str, str, int]] = {
 }
 #: Label prefix of the extra "fleet" subaccounts (``Sandbox(subaccounts=N)``).
 FLEET_PREFIX = "fleet-"
-#: Every FLEET_DATA_EVERY-th fleet subaccount holds a handful of messages and calls.
-FLEET_DATA_EVERY = 10
 USAGE_HISTORY_DAYS = 400
 RETENTION_DAYS = 400
 

@@ -18,18 +18,16 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from twilio_sandbox import fleet
 from twilio_sandbox.formats import DAY, day_start, parse_record_date, rfc2822
 from twilio_sandbox.generators.accounts import AccountsGen
 from twilio_sandbox.generators.base import AccountCtx
 from twilio_sandbox.generators.common import (
     AVAILABLE_COUNTRIES,
-    FLEET_DATA_EVERY,
-    FLEET_PREFIX,
     MESSAGE_ERRORS_FAILED,
     USAGE_CATEGORIES,
     USAGE_HISTORY_DAYS,
     new_sid,
-    us_number,
 )
 from twilio_sandbox.generators.messaging import MessagingGen
 from twilio_sandbox.generators.monitor import MonitorGen
@@ -71,7 +69,7 @@ def build_core(gen: Generator, store: Store) -> None:
 
 
 def _build_fleet_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
-    """A small fleet subaccount: mostly empty; every 10th has a few messages and calls.
+    """A fleet subaccount: small, some empty, a few larger (``twilio_sandbox.fleet``).
 
     Empty tables of the other resources are created by ``Org`` (``ensure_tables``).
     Available numbers are the same for every account: the main account's tables are
@@ -88,30 +86,19 @@ def _build_fleet_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
             shared = store.table(resource, (main.sid, code))
             if shared is not None:
                 store.tables[resource][(ctx.sid, code)] = shared
-    index = int(ctx.label[len(FLEET_PREFIX) :])
-    if index % FLEET_DATA_EVERY:
-        return
-    r = gen.rng(ctx.label, "ids")
-    ctx.messaging_service_sid = new_sid(r, "MG")
-    ctx.numbers = [(us_number(r), new_sid(r, "PN"))]
-    r = gen.rng(ctx.label, "calls")
-    calls = [gen.call(ctx, r, ts) for ts in sorted(_spread(r, r.randint(2, 5), ctx.lo, ctx.hi))]
-    undated = {"failed_unsent_messages": 1, "canceled_messages": 0, "canceled_calls": 1}
-    calls.extend(_undated_calls(gen, ctx, undated))
-    store.load("calls", acct, calls)
-    r = gen.rng(ctx.label, "messages")
-    messages = []
-    for ts in _spread(r, r.randint(3, 8), ctx.lo, ctx.hi):
-        num_media = 1 if r.random() < 0.2 else 0
-        m = gen.message(ctx, r, ts, num_media=num_media)
-        messages.append(m)
-        media = [gen.media(ctx, r, ts - 2, m["sid"]) for _ in range(num_media)]
-        store.load("message_media", (ctx.sid, m["sid"]), media)
-    messages.extend(_undated_messages(gen, store, ctx, undated))
-    store.load("messages", acct, messages)
+    shaped = fleet.profile(gen.seed, ctx.label, ctx.profile["friendly_name"])
+    if shaped is None:
+        return  # an empty customer (twilio_sandbox.fleet)
+    ctx.profile = shaped
+    # Nothing in progress: records end before the sandbox's "now" (a recording dated after
+    # the run started would move a bookmark to the run's start, different each run).
+    ctx.hi = min(ctx.hi, gen.now - 3 * 3600)
+    _build_account(gen, store, ctx, share_available=True)
 
 
-def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
+def _build_account(
+    gen: Generator, store: Store, ctx: AccountCtx, *, share_available: bool = False
+) -> None:
     p = ctx.profile
     acct = (ctx.sid,)
     rng = gen.rng(ctx.label, "ids")
@@ -160,14 +147,17 @@ def _build_account(gen: Generator, store: Store, ctx: AccountCtx) -> None:
     config("usage_triggers", gen.usage_trigger, p["usage_triggers"])
 
     # --- available phone numbers (identical for every account)
-    store.load(
-        "available_phone_number_countries", acct, [gen.country(ctx, c) for c in AVAILABLE_COUNTRIES]
-    )
-    for code, (_, types) in AVAILABLE_COUNTRIES.items():
-        for kind in types:
-            r = gen.rng("available", code, kind)
-            items = [gen.available_number(r, code, kind) for _ in range(r.randint(20, 30))]
-            store.load(f"available_phone_numbers_{kind}", (ctx.sid, code), items)
+    if not share_available:  # fleet subaccounts share the main account's (see above)
+        store.load(
+            "available_phone_number_countries",
+            acct,
+            [gen.country(ctx, c) for c in AVAILABLE_COUNTRIES],
+        )
+        for code, (_, types) in AVAILABLE_COUNTRIES.items():
+            for kind in types:
+                r = gen.rng("available", code, kind)
+                items = [gen.available_number(r, code, kind) for _ in range(r.randint(20, 30))]
+                store.load(f"available_phone_numbers_{kind}", (ctx.sid, code), items)
 
     lo, hi = ctx.lo, ctx.hi
     live = hi >= gen.now - 3600  # does the window reach "now"?

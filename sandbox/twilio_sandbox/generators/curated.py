@@ -35,6 +35,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from twilio_sandbox import fleet
 from twilio_sandbox.formats import DAY, iso, parse_record_date, rfc2822
 from twilio_sandbox.generators.base import AccountCtx
 from twilio_sandbox.resource_spec import ResourceSpec
@@ -444,3 +445,22 @@ SPECIAL: dict[str, Special] = {
 def build_curated(gen: Generator, store: Store, registry: dict[str, ResourceSpec]) -> None:
     """Generate the curated and long-tail lists of every account with a profile."""
     Maker(gen, store, registry).build(list(gen.accounts.values()))
+
+
+def build_fleet_children(gen: Generator, store: Store, registry: dict[str, ResourceSpec]) -> None:
+    """Queue members and conference recordings of the fleet subaccounts with data."""
+    maker = Maker(gen, store, registry)
+    wanted = [
+        (generated, maker.by_generated[entry["parent"]])
+        for generated, entry in examples().items()
+        if maker.by_generated.get(generated) in fleet.CURATED_CHILDREN
+        and entry.get("parent") in maker.by_generated
+    ]
+    for ctx in gen.accounts.values():
+        if (
+            ctx.is_fleet
+            and ctx.status == "active"
+            and fleet.kind_of(gen.seed, ctx.label) != "empty"
+        ):
+            for generated, parent in wanted:
+                maker._children_of_builtin(generated, parent, ctx)

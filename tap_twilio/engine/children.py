@@ -1,0 +1,115 @@
+"""Child lists queued ahead of the SDK: as soon as a page of their parents is fetched.
+
+The SDK reads a parent's child lists right after writing the parent record. The fetcher
+reads them ahead (``tap_twilio.engine.fetcher``); this mixin of ``TwilioStream`` names
+them: in the worker that fetched the parents' page when every record of that list read is
+emitted (``page_fetched``), else in the SDK's thread as it reads the page
+(``_read_ahead_children``). Queuing them only when the SDK reached the page left a fleet's
+workers idle: each subaccount has lists of lists (addresses and their numbers, queues and
+their members, conferences and their participants), and the SDK waited for each.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from functools import cached_property
+
+from tap_twilio.engine.changes import LIST_KEY
+
+if t.TYPE_CHECKING:
+    import requests
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_twilio.engine.fetcher import Fetcher, Job
+
+#: A page's records shaped by the worker that fetched it (``page_fetched``).
+SHAPED_ROWS = "_twilio_shaped_rows"
+
+
+class ChildReadAhead:
+    """Names the child lists of a page's records for the fetcher (a ``TwilioStream`` mixin)."""
+
+    if t.TYPE_CHECKING:  # what the mixin uses of TwilioStream
+        child_streams: list[t.Any]
+        also_read: t.ClassVar[dict[str, tuple[dict[str, str], bool]]]
+        _follows_changes: bool
+        scanning: bool
+
+        @property
+        def fetcher(self) -> Fetcher:
+            """The run's fetcher."""
+
+        def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+            """The raw records of a page."""
+
+        def shape_record(self, row: dict, context: Context | None) -> dict | None:
+            """A raw record as emitted (None: dropped)."""
+
+        def generate_child_contexts(
+            self, record: Record, context: Context | None
+        ) -> t.Iterable[Context | None]:
+            """The contexts of a record's child lists."""
+
+    @cached_property
+    def _children_read(self) -> list[tuple[int, t.Any]]:
+        return [
+            (index, child)
+            for index, child in enumerate(self.child_streams)
+            if isinstance(child, ChildReadAhead)
+            and (child.selected or child.has_selected_descendents)  # type: ignore[attr-defined]
+        ]
+
+    def page_fetched(self, job: Job, response: requests.Response) -> None:
+        """A worker fetched a page: shape its records and name their child lists now.
+
+        Only for lists whose every record is emitted (one read of the list, no scan that
+        drops unchanged records): a child list is queued only for a record that will be
+        written, so no request is made that the SDK would not make. The SDK's thread
+        queues them (``Fetcher.discovered``) before it reads this page.
+        """
+        context = job.context
+        if not self._children_read or not self._children_known_early(context):
+            return
+        try:
+            rows = [
+                row
+                for raw in self.parse_response(response)
+                if (row := self.shape_record(raw, context)) is not None
+            ]
+            found: list[t.Any] = []
+            for row in rows:
+                ordinal = job.children_ordinal
+                job.children_ordinal += 1
+                for child_context in self.generate_child_contexts(row, context):
+                    if child_context is None:
+                        continue
+                    for index, child in self._children_read:
+                        if child.wants(child_context):
+                            priority = (*job.priority, ordinal, index)
+                            found.append((child, dict(child_context), priority))
+        except Exception:  # the SDK's thread shapes the page again, and raises
+            return
+        response.__dict__[SHAPED_ROWS] = rows
+        self.fetcher.discovered(found)
+
+    def _children_known_early(self, list_context: Context | None) -> bool:
+        """Whether every record of this list read is emitted (then children are known)."""
+        if self.also_read or LIST_KEY in (list_context or {}):
+            return False
+        return not (self._follows_changes and self.scanning)
+
+    def _read_ahead_children(self, job: Job, rows: list[dict], context: Context | None) -> None:
+        """Queue the child lists these parent records imply, in the order the SDK reads them."""
+        children = self._children_read
+        if not children:
+            return
+        for row in rows:
+            ordinal = job.children_ordinal
+            job.children_ordinal += 1
+            for child_context in self.generate_child_contexts(row, context):
+                if child_context is None:
+                    continue
+                for index, child in children:
+                    if child.wants(child_context):
+                        priority = (*job.priority, ordinal, index)
+                        self.fetcher.submit(child, dict(child_context), priority)
