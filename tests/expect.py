@@ -132,3 +132,17 @@ def change_the_sandbox(sb: Sandbox, label: str) -> Changes:
         renamed,
         new_event,
     )
+
+
+def without_reconcile_times(state: dict) -> dict:
+    """The bookmarks without ``reconciled_at`` (when a run read a list whole: its clock)."""
+    return {
+        name: {
+            **bookmark,
+            "partitions": [
+                {k: v for k, v in p.items() if k != "reconciled_at"}
+                for p in bookmark.get("partitions", [])
+            ],
+        }
+        for name, bookmark in state["bookmarks"].items()
+    }

@@ -205,7 +205,10 @@ class ReadPlan:
             self.state[OPEN_STATE_KEY] = sorted(self.still_open)
         else:
             self.state.pop(OPEN_STATE_KEY, None)
-        if self.whole and self.stream.full_scan:
+        # The marker matters only next to a bookmark: without one the next run reads the
+        # whole list anyway (an account with no dated record yet), and STATE stays small.
+        dated = newest or self.bookmark or self.state.get("replication_key_value")
+        if self.whole and self.stream.full_scan and dated:
             self.state[RECONCILED_STATE_KEY] = self.began.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
