@@ -151,7 +151,7 @@ class Changes:
         )
 
 
-def history(args: argparse.Namespace) -> None:
+def history(args: argparse.Namespace) -> dict[str, list[tuple[str, dict[str, int], dict]]]:
     """The full sync and ``--runs`` incremental runs, default and strict, side by side."""
     latency = args.latency_ms / 1000
     streams = ["messages", "calls"] if args.calls else ["messages"]
@@ -167,7 +167,8 @@ def history(args: argparse.Namespace) -> None:
         held = {s: args.history_size + len(sb.expected(s, main)) for s in streams}
         shape = (
             f"main account only; {', '.join(f'{n:,} {s}' for s, n in held.items())} "
-            f"({args.history_size:,} of each in a lazy history over 397 days); "
+            f"({args.history_size:,} {'of each' if args.calls else 'of them'} in a lazy "
+            "history over 397 days); "
             f"{args.latency_ms:.0f} ms per response; {args.concurrency} in flight; "
             f"streams {', '.join(streams)}"
         )
@@ -200,6 +201,7 @@ def history(args: argparse.Namespace) -> None:
         for label, hours in MODES:
             print(f"\n== {label}: reconcile_interval {hours}  ({shape})")
             print(table(rows[label]))
+    return rows
 
 
 def table(rows: list[tuple[str, dict[str, int], dict]]) -> str:
