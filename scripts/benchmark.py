@@ -5,6 +5,7 @@
     python scripts/benchmark.py --mode cpu         # messages alone at zero latency: CPU/record
                                                    # (--scale 60: ~200k records, --repeat N)
     python scripts/benchmark.py --mode memory      # peak RSS at ~10k and ~200k message records
+    python scripts/benchmark.py --mode history     # 1,000,000 messages: full, 3 incremental
 
 The sandbox runs in this process (in cpu mode, in its own); the tap runs as ``tap-twilio``
 in a child process whose stdout is a pipe read here (as a target would). Figures printed per run:
@@ -36,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import benchmark_history  # noqa: E402 - scripts/ is sys.path[0]: --mode history
 from twilio_sandbox import Sandbox  # noqa: E402
 
 from tap_twilio.engine.context import run_of  # noqa: E402
@@ -462,7 +464,9 @@ def main() -> int:
     """Parse arguments and run one mode."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--mode", choices=["pipeline", "cpu", "memory", "fleet", "limit"], default="pipeline"
+        "--mode",
+        choices=["pipeline", "cpu", "memory", "fleet", "limit", "history"],
+        default="pipeline",
     )
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument(
@@ -485,10 +489,12 @@ def main() -> int:
     )
     parser.add_argument("--cap", type=int, default=4, help="limit mode: the sandbox's cap")
     parser.add_argument("--fleet", type=int, default=20, help="limit mode: extra subaccounts")
+    benchmark_history.add_arguments(parser)  # --mode history: a long account (issue #15)
     args = parser.parse_args()
     if args.scale is None:
         args.scale = 1.0 if args.mode == "limit" else 9.0
     modes = {"pipeline": pipeline, "cpu": cpu, "memory": memory, "fleet": fleet, "limit": limit}
+    modes["history"] = benchmark_history.history
     modes[args.mode](args)
     return 0
 
