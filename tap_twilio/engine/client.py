@@ -242,7 +242,7 @@ class TwilioStream(
             return {}
         which = (context or {}).get(LIST_KEY)
         if which == FETCH:
-            return {}
+            return dict(self.fetch_params)
         params: dict[str, t.Any] = {}
         if self.list_key:
             params["PageSize"] = self.page_size
@@ -443,7 +443,8 @@ class TwilioStream(
     @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
-        if status == 404 and is_single_fetch(response):
+        single = self._single_fetch(response)
+        if status == 404 and single:
             self.logger.info(
                 "%s: %s no longer exists (404), so it is not read again.",
                 self.name,
@@ -473,7 +474,6 @@ class TwilioStream(
             # A truncated or garbled page: ask again.
             msg = f"{self._where(response)} answered HTTP {status} with a body that is not JSON"
             raise RetriableAPIError(msg, response) from exc
-        single = is_single_fetch(response)
         if not isinstance(body, dict) or (
             self.list_key and not single and self.list_key not in body
         ):
@@ -492,6 +492,11 @@ class TwilioStream(
         if self.list_key is None or self.list_key not in body:
             return [body]  # the body is one record (a list without a key, or a fetch by SID)
         return body[self.list_key] or []
+
+    def _single_fetch(self, response: requests.Response) -> bool:
+        """A fetch of one record: by SID, or at the stream's ``fetch_path``."""
+        path = urlparse(str(response.request.url)).path
+        return is_single_fetch(response) or self.fetches_one(path)
 
     def _where(self, response: requests.Response) -> str:
         return where(response, self.product)
