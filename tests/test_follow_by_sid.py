@@ -206,3 +206,23 @@ def test_an_open_record_past_the_lookback_reaches_its_final_state_by_sid(
     third = run_tap(config, streams=streams, state=second.state)
     assert [r.path for r in sb.requests if sid in r.path] == []
     assert emitted(third, case.stream, case.key, sid) == []
+
+
+def test_a_summary_gone_from_twilio_is_no_longer_followed(sb: Sandbox) -> None:
+    """A 404 at the summary's fetch path (not ending in a SID) means gone, not an error."""
+    main = sb.account_sid
+    config = sb.tap_config(include_subaccounts=False, lookback_window=LOOKBACK_DAYS)
+    streams = ["voice_insights_call_summaries"]
+    call = sb.add("calls", main)
+    began = iso(sb.clock() - AGE)
+    sb.add("voice_insights_call_summaries", main, call_sid=call["sid"], start_time=began)
+    sb.add("voice_insights_call_summaries", main, call_sid=sb.add("calls", main)["sid"])
+    first = run_tap(config, streams=streams)
+    assert call["sid"] in open_sids(first, streams[0])
+    path = f"/v1/Voice/{call['sid']}/Summary"
+    sb.inject(path, "404")
+    sb.clear_requests()
+    second = run_tap(config, streams=streams, state=first.state)
+    assert [(r.path, r.status) for r in sb.requests if call["sid"] in r.path] == [(path, 404)]
+    assert emitted(second, streams[0], "call_sid", call["sid"]) == []
+    assert call["sid"] not in open_sids(second, streams[0])

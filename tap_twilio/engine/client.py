@@ -575,6 +575,7 @@ class ProductStream(TwilioStream):
     @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
-        if status == 403 or (status == 404 and self.product_root):
+        root_missing = status == 404 and self.product_root and not self._single_fetch(response)
+        if status == 403 or root_missing:
             raise ProductUnavailableError(self._error_line(response), response)
         super().validate_response(response)
