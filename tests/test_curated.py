@@ -28,7 +28,6 @@ KEYS_SPEC = dict.fromkeys(CURATED, ("sid",)) | {
     "wireless_sim_usage_records": ("sim_sid", "period_start"),
 }
 NOT_SELECTED = {"call_events", "pricing_voice_countries", "pricing_messaging_countries"}
-ROOM_CHILDREN = ("video_room_participants", "video_room_recordings")
 
 
 def expected_keys(sb, stream: str) -> set[tuple]:
@@ -40,11 +39,6 @@ def expected_keys(sb, stream: str) -> set[tuple]:
             for index in range(len(table.rows))
         }
     rows = sb.expected(stream)
-    if stream == "video_rooms":  # completed rooms (an in-progress room is read once done)
-        rows = [r for r in rows if r["status"] == "completed"]
-    if stream in ROOM_CHILDREN:
-        done = {r["sid"] for r in sb.expected("video_rooms") if r["status"] == "completed"}
-        rows = [r for r in rows if r["room_sid"] in done]
     if stream.endswith("usage_records"):
         rows = [
             {**r, "period_start": r["period"].get("start_time") or r["period"].get("start")}
@@ -127,8 +121,8 @@ def test_windows_and_defaults_twilio_needs(curated_sync):
         assert now - dt.timedelta(days=30) < start < now - dt.timedelta(days=29)
         assert "EndTime" in r.query
     rooms = Counter((r.username, r.query["Status"][0]) for r in requests if r.path == "/v1/Rooms")
-    # Twilio lists in-progress rooms by default: each final status is one read per account.
-    assert rooms and {status for _, status in rooms} == {"completed", "failed"}
+    # Twilio lists in-progress rooms by default: each status is one read per account.
+    assert rooms and {status for _, status in rooms} == {"completed", "failed", "in-progress"}
     assert set(rooms.values()) == {1}
     pricing = [r for r in requests if r.product == "pricing"]
     assert len(pricing) == 2  # reference data: read once, not per account
@@ -188,8 +182,8 @@ def test_sandbox_applies_twilios_defaults(sandbox):
 
 
 def test_each_final_room_status_is_a_read_and_deletions_are_read_once_bookmarked(fresh_sandbox):
-    """Rooms: Twilio lists one status a read (completed, failed). Compositions: the list
-    shows every status; those deleted after the lookback are read whole once a bookmark
+    """Rooms: Twilio lists one status a read (completed, failed, in-progress). Compositions:
+    the list shows every status; those deleted after the lookback are read whole once a bookmark
     exists (https://www.twilio.com/docs/video/api/compositions-resource)."""
     sb = fresh_sandbox
     config = sb.tap_config(include_subaccounts=False)
@@ -204,9 +198,9 @@ def test_each_final_room_status_is_a_read_and_deletions_are_read_once_bookmarked
 
     sb.clear_requests()
     first = run_tap(config, streams=streams)
-    assert reads("/v1/Rooms") == [("completed", False), ("failed", False)]
+    assert reads("/v1/Rooms") == [("completed", False), ("failed", False), ("in-progress", False)]
     assert reads("/v1/Compositions") == [("-", False)]
     sb.clear_requests()
     run_tap(config, streams=streams, state=first.state)
-    assert reads("/v1/Rooms") == [("completed", True), ("failed", True)]
+    assert reads("/v1/Rooms") == [("completed", True), ("failed", True), ("in-progress", True)]
     assert reads("/v1/Compositions") == [("-", True), ("deleted", False)]

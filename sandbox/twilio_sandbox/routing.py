@@ -31,6 +31,18 @@ class Route:
     spec: ResourceSpec | None = None
 
 
+#: Fetch paths of records not fetched at their list's path plus their SID: Voice Insights
+#: summaries, found by the call's or conference's SID
+#: (https://www.twilio.com/docs/voice/voice-insights/api/call/call-summary-resource ,
+#: https://www.twilio.com/docs/voice/voice-insights/api/conference/conference-summary-resource).
+#: A call summary's ``ProcessingState`` parameter (``complete``, ``partial`` or ``all``) is
+#: accepted and the summary is served in the state it is in.
+FETCH_PATHS = {
+    "voice_insights_call_summaries": "/v1/Voice/{sid}/Summary",
+    "voice_insights_conference_summaries": "/v1/Conferences/{sid}",
+}
+
+
 def _routes() -> dict[str, list[Route]]:
     routes: dict[str, list[Route]] = {p: [] for p in PRODUCTS}
     for spec in SPECS:
@@ -52,6 +64,9 @@ def _routes() -> dict[str, list[Route]]:
                 if spec.name == "accounts":
                     fetch = "/2010-04-01/Accounts/{account_sid}.json"
                 routes[spec.product].append(Route(spec.product, _compile(fetch), "fetch", spec))
+        if spec.name in FETCH_PATHS:
+            fetch = FETCH_PATHS[spec.name]
+            routes[spec.product].append(Route(spec.product, _compile(fetch), "fetch", spec))
     routes["api"].insert(
         0,
         Route(

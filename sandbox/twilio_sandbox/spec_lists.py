@@ -123,6 +123,10 @@ def _spec(name: str, entry: dict[str, Any]) -> ResourceSpec:
     if name == "video_rooms":
         kw["eq_filters"] = {"Status": "status"}
         kw["default_filters"] = {"Status": "in-progress"}
+    if name == "video_compositions":
+        # "Read only Composition resources with this status"
+        # (https://www.twilio.com/docs/video/api/compositions-resource#read-multiple-composition-resources).
+        kw["eq_filters"] = {"Status": "status"}
     if name == "voice_insights_call_summaries":
         kw["default_filters"] = {"StartTime": "-4h"}
     if name in KEYED_BY_SOURCE:

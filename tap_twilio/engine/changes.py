@@ -29,6 +29,7 @@ Nothing here depends on the order of a list.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing as t
 from functools import cached_property
 
@@ -247,6 +248,8 @@ class FollowsChanges(_Stream):
     #: Path of one record, for follow-ups by SID (``{sid}`` and the context's keys); None:
     #: the list's path followed by the SID.
     fetch_path: t.ClassVar[str | None] = None
+    #: Query parameters of a follow-up by SID (a call summary in whatever state it is in).
+    fetch_params: t.ClassVar[dict[str, str]] = {}
     #: How this list's records that change after they are first read reach the target
     #: (the README's stream table; None: said from the switches above).
     later_changes: t.ClassVar[str | None] = None
@@ -263,6 +266,18 @@ class FollowsChanges(_Stream):
     def _follows_changes(self) -> bool:
         """Whether this stream reads more than its window: a whole list, open records."""
         return self.replication_key is not None and bool(self.full_scan or self.open_values)
+
+    @cached_property
+    def _fetch_pattern(self) -> re.Pattern[str] | None:
+        if self.fetch_path is None:
+            return None
+        parts = re.split(r"\{\w+\}", self.fetch_path)
+        return re.compile("[^/]+".join(map(re.escape, parts)) + "$")
+
+    def fetches_one(self, path: str) -> bool:
+        """Whether a URL path is this stream's ``fetch_path`` (one record by SID)."""
+        pattern = self._fetch_pattern
+        return pattern is not None and pattern.search(path) is not None
 
     @cached_property
     def scanning(self) -> bool:

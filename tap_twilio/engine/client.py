@@ -248,7 +248,7 @@ class TwilioStream(
             return {}
         which = (context or {}).get(LIST_KEY)
         if which == FETCH:
-            return {}
+            return dict(self.fetch_params)
         params: dict[str, t.Any] = {}
         if self.list_key:
             params["PageSize"] = self.page_size
@@ -433,7 +433,8 @@ class TwilioStream(
     @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
-        if status == 404 and is_single_fetch(response):
+        single = self._single_fetch(response)
+        if status == 404 and single:
             self.logger.info(
                 "%s: %s no longer exists (404), so it is not read again.",
                 self.name,
@@ -463,7 +464,6 @@ class TwilioStream(
             # A truncated or garbled page: ask again.
             msg = f"{self._where(response)} answered HTTP {status} with a body that is not JSON"
             raise RetriableAPIError(msg, response) from exc
-        single = is_single_fetch(response)
         if not isinstance(body, dict) or (
             self.list_key and not single and self.list_key not in body
         ):
@@ -482,6 +482,11 @@ class TwilioStream(
         if self.list_key is None or self.list_key not in body:
             return [body]  # the body is one record (a list without a key, or a fetch by SID)
         return body[self.list_key] or []
+
+    def _single_fetch(self, response: requests.Response) -> bool:
+        """A fetch of one record: by SID, or at the stream's ``fetch_path``."""
+        path = urlparse(str(response.request.url)).path
+        return is_single_fetch(response) or self.fetches_one(path)
 
     def _where(self, response: requests.Response) -> str:
         return where(response, self.product)
@@ -560,6 +565,7 @@ class ProductStream(TwilioStream):
     @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
-        if status == 403 or (status == 404 and self.product_root):
+        root_missing = status == 404 and self.product_root and not self._single_fetch(response)
+        if status == 403 or root_missing:
             raise ProductUnavailableError(self._error_line(response), response)
         super().validate_response(response)

@@ -146,8 +146,8 @@ class VoiceInsightsCallSummariesStream(ProductRoot):
 
     name = "voice_insights_call_summaries"
     later_changes = (
-        "partial summaries re-read while inside the lookback; one partial past it stays "
-        "partial (not yet followed by SID)"
+        "a `partial` summary is followed by SID (`/v1/Voice/{CallSid}/Summary`) until it is "
+        "`complete`, for 2 days after the call's start"
     )
     product = "insights"
     path = "/v1/Voice/Summaries"
@@ -158,6 +158,18 @@ class VoiceInsightsCallSummariesStream(ProductRoot):
     end_param = "EndTime"
     window_required = True
     retention_days = INSIGHTS_DAYS
+    # "The Processing State will be `partial` until the assembly of the Call Summary
+    # finishes, which occurs approximately 30 minutes after Call end"; a call lasts at most
+    # 24 hours (https://www.twilio.com/en-us/blog/introducing-configurable-call-limits-for-programmable-voice),
+    # so 2 days after its start a summary has had its time
+    # (https://www.twilio.com/docs/voice/voice-insights/api/call/call-summary-resource).
+    open_field = "processing_state"
+    open_values = frozenset({"partial"})
+    open_days = 2
+    sid_field = "call_sid"
+    fetch_path = "/v1/Voice/{sid}/Summary"
+    # The summary in whichever state it is in ("One of `complete`, `partial` or `all`").
+    fetch_params: t.ClassVar[dict[str, str]] = {"ProcessingState": "all"}
 
 
 class VoiceInsightsConferenceSummariesStream(ProductList):
@@ -165,7 +177,9 @@ class VoiceInsightsConferenceSummariesStream(ProductList):
 
     name = "voice_insights_conference_summaries"
     later_changes = (
-        "in-progress summaries re-read while inside the lookback (not yet followed by SID)"
+        "an `in_progress` summary (and its participants) is followed by SID "
+        "(`/v1/Conferences/{ConferenceSid}`) until it is `complete` or `timeout`, for the "
+        "30 days Twilio keeps it"
     )
     product = "insights"
     path = "/v1/Conferences"
@@ -175,6 +189,14 @@ class VoiceInsightsConferenceSummariesStream(ProductList):
     start_param = "CreatedAfter"
     end_param = "CreatedBefore"
     retention_days = INSIGHTS_DAYS
+    # processing_state: `complete`, `in_progress` or `timeout` (Twilio's insights v1 spec);
+    # how long a conference may last is not documented: followed while Twilio keeps it
+    # (https://www.twilio.com/docs/voice/voice-insights/api/conference/conference-summary-resource).
+    open_field = "processing_state"
+    open_values = frozenset({"in_progress"})
+    open_days = INSIGHTS_DAYS
+    sid_field = "conference_sid"
+    fetch_path = "/v1/Conferences/{sid}"
     child_key = CONFERENCE_KEY
     child_field = "conference_sid"  # summaries are keyed by the conference's SID
 
@@ -273,7 +295,10 @@ class VerifyAttemptsStream(ProductList):
     """
 
     name = "verify_attempts"
-    later_changes = "conversion re-read while inside the lookback (not yet followed by SID)"
+    later_changes = (
+        "an `unconverted` attempt is followed by SID until `converted`, for 1 day after its "
+        "creation"
+    )
     product = "verify"
     path = "/v2/Attempts"
     list_key = "attempts"
@@ -281,6 +306,12 @@ class VerifyAttemptsStream(ProductList):
     start_param = "DateCreatedAfter"
     end_param = "DateCreatedBefore"
     retention_days = 30
+    # An attempt converts when the user gives the code of its verification, which is valid
+    # 10 minutes by default (https://www.twilio.com/docs/verify/api/verification): a day
+    # covers it. Fetched at /v2/Attempts/{Sid}.
+    open_field = "conversion_status"
+    open_values = frozenset({"unconverted"})
+    open_days = 1
 
 
 class VerifyServiceChild(ProductChild):
@@ -314,18 +345,18 @@ class VerifyEntitiesStream(VerifyServiceChild):
 
 
 class VideoRoomsStream(ProductRoot):
-    """Completed video rooms, filtered by creation date.
+    """Video rooms, filtered by creation date.
 
     Twilio lists only in-progress rooms unless asked for another status
-    (https://www.twilio.com/docs/video/api/rooms-resource): completed and failed rooms are
-    read (two lists), whose record no longer changes; a room still in progress is read once
-    it ends (within the lookback: rooms last at most 24 hours).
+    (https://www.twilio.com/docs/video/api/rooms-resource): the list is read once per status
+    (three reads of the window). A room in progress is followed by SID (``/v1/Rooms/{Sid}``)
+    until it is completed or failed, for 2 days (rooms last at most 24 hours).
     """
 
     name = "video_rooms"
     later_changes = (
-        "read once ended (`Status=completed`, `Status=failed`) by creation window: rooms "
-        "last at most 24 hours, within the default 1-day lookback"
+        "an `in-progress` room (and its participants) is followed by SID until `completed` "
+        "or `failed`, for 2 days after its creation"
     )
     product = "video"
     path = "/v1/Rooms"
@@ -336,8 +367,11 @@ class VideoRoomsStream(ProductRoot):
     extra_params: t.ClassVar[dict[str, str]] = {"Status": "completed"}
     # A room ends completed or failed; the list shows one status a read.
     also_read: t.ClassVar[dict[str, tuple[dict[str, str], bool]]] = {
-        "failed": ({"Status": "failed"}, True)
+        "failed": ({"Status": "failed"}, True),
+        "in-progress": ({"Status": "in-progress"}, True),
     }
+    open_values = frozenset({"in-progress"})
+    open_days = 2
     child_key = "room_sid"
 
 
@@ -376,8 +410,8 @@ class VideoCompositionsStream(ProductList):
 
     name = "video_compositions"
     later_changes = (
-        "deleted ones: `Status=deleted` read whole each run; processing ones re-read "
-        "while inside the lookback"
+        "deleted ones: `Status=deleted` read whole each run; an `enqueued` or `processing` "
+        "one is followed by SID until final, for 7 days after its creation"
     )
     product = "video"
     path = "/v1/Compositions"
@@ -389,3 +423,7 @@ class VideoCompositionsStream(ProductList):
     also_read: t.ClassVar[dict[str, tuple[dict[str, str], bool]]] = {
         "deleted": ({"Status": "deleted"}, False)
     }
+    # Statuses: enqueued, processing, completed, deleted, failed (Twilio's video v1 spec).
+    # How long rendering takes is not documented: 7 days bounds the follow-ups' cost.
+    open_values = frozenset({"enqueued", "processing"})
+    open_days = 7

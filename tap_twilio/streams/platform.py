@@ -149,7 +149,10 @@ class IntelligenceTranscriptsStream(ProductList):
     """
 
     name = "intelligence_transcripts"
-    later_changes = "completion re-read while inside the lookback (not yet followed by SID)"
+    later_changes = (
+        "a `queued`, `new` or `in-progress` transcript (and its operator results once "
+        "completed) is followed by SID until final, for 7 days after its creation"
+    )
     product = "intelligence"
     path = "/v2/Transcripts"
     list_key = "transcripts"
@@ -157,6 +160,10 @@ class IntelligenceTranscriptsStream(ProductList):
     start_param = "AfterDateCreated"
     end_param = "BeforeDateCreated"
     child_key = "transcript_sid"
+    # Statuses: queued, in-progress, completed, new, failed, canceled, error (Twilio's
+    # intelligence v2 spec). How long one takes is not documented: 7 days bounds the cost.
+    open_values = frozenset({"queued", "new", "in-progress"})
+    open_days = 7
 
     @override
     def has_children(self, record: Record) -> bool:

@@ -162,7 +162,10 @@ class StudioExecutionsStream(ProductStream):
     """Executions of each flow, filtered server-side by creation date (state per flow)."""
 
     name = "studio_executions"
-    later_changes = "end re-read while inside the lookback (not yet followed by SID)"
+    later_changes = (
+        "an `active` execution (and its steps) is followed by SID until `ended`, for the 30 "
+        "days an execution may stay active"
+    )
     product = "studio"
     parent_stream_type = StudioFlowsStream
     state_partitioning_keys: t.ClassVar[list[str]] = ["account_sid", "flow_sid"]
@@ -173,6 +176,10 @@ class StudioExecutionsStream(ProductStream):
     end_param = "DateCreatedTo"
     context_fields = ("flow_sid",)
     child_key = "execution_sid"
+    # "An active Execution will end after 30 days"
+    # (https://www.twilio.com/docs/studio/user-guide/studio-faq).
+    open_values = frozenset({"active"})
+    open_days = 31
 
 
 class StudioExecutionStepsStream(ProductStream):
@@ -352,6 +359,7 @@ class TaskRouterTasksStream(WorkspaceChild):
     """Tasks (Twilio keeps finished tasks only briefly)."""
 
     name = "taskrouter_tasks"
+    later_changes = "whole list read each run (the list has no creation filter)"
     path = "/v1/Workspaces/{workspace_sid}/Tasks"
     list_key = "tasks"
     child_key = "task_sid"
