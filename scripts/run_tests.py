@@ -46,8 +46,9 @@ def main() -> int:
         "--group",
         "test",
     )
-    run(str(BIN / "ruff"), "check", "tap_twilio", "sandbox", "tests", "scripts")
-    run(str(BIN / "ruff"), "format", "--check", "tap_twilio", "sandbox", "tests", "scripts")
+    code = ("tap_twilio", "sandbox", "tests", "scripts", "examples")
+    run(str(BIN / "ruff"), "check", *code)
+    run(str(BIN / "ruff"), "format", "--check", *code)
     run(str(BIN / "mypy"))  # the tap package, as configured in pyproject.toml
     args = sys.argv[1:]
     pytest_args = []
