@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
+import hashlib
 import io
 import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 import typing as t
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -122,6 +126,19 @@ def write_config(tmp_path: Path, config: dict, name: str = "config.json") -> Pat
 def iso(value: str | None) -> str | None:
     """The tap's form of a Twilio timestamp."""
     return rfc2822_to_iso(value) if value else value
+
+
+@contextlib.contextmanager
+def install_lock(name: str) -> t.Iterator[None]:
+    """Hold a machine-wide lock while a venv is installed: test workers share the venvs."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    path = Path(tempfile.gettempdir()) / f"tap-twilio-{name}-{digest}.lock"
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import typing as t
 from dataclasses import dataclass
+
+from tap_twilio.api.transforms import parse_datetime
+from tap_twilio.engine.changes import RECONCILED_STATE_KEY
 
 if t.TYPE_CHECKING:
     from twilio_sandbox import Sandbox
@@ -146,3 +151,19 @@ def without_reconcile_times(state: dict) -> dict:
         }
         for name, bookmark in state["bookmarks"].items()
     }
+
+
+def a_reconcile_interval_later(state: dict | None, hours: float = 24) -> dict:
+    """The state as the next run finds it ``hours`` later: every reconcile marker older.
+
+    The tap's clock is the machine's: a run spaced one ``reconcile_interval`` after the
+    last reconciliation is simulated by moving the markers back, nothing else.
+    """
+    assert state is not None
+    aged = copy.deepcopy(state)
+    for bookmark in aged.get("bookmarks", {}).values():
+        for partition in bookmark.get("partitions", []):
+            if RECONCILED_STATE_KEY in partition:
+                when = parse_datetime(partition[RECONCILED_STATE_KEY]) - dt.timedelta(hours=hours)
+                partition[RECONCILED_STATE_KEY] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return aged

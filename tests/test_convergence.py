@@ -13,7 +13,6 @@ with the sandbox listing them first and listing them last.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import typing as t
 from dataclasses import dataclass, field
@@ -21,9 +20,9 @@ from dataclasses import dataclass, field
 import pytest
 from twilio_sandbox import Sandbox
 
-from tap_twilio.engine.changes import RECONCILED_STATE_KEY
 from tap_twilio.engine.client import parse_datetime, rfc2822_to_iso
 from tests.conftest import SyncResult, run_tap
+from tests.expect import a_reconcile_interval_later
 from tests.test_faults import ALL_KEYS, SNAPSHOT_KEYS, key_problems, truth_keys
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -187,22 +186,6 @@ def change(sb: Sandbox, sc: Scenario, step: int) -> None:
         )
     elif step == 2:
         sb.add("alerts", main)
-
-
-def a_reconcile_interval_later(state: dict | None, hours: float = 24) -> dict:
-    """The state as the next run finds it ``hours`` later: every reconcile marker older.
-
-    The tap's clock is the machine's: a run spaced one ``reconcile_interval`` after the
-    last reconciliation is simulated by moving the markers back, nothing else.
-    """
-    assert state is not None
-    aged = copy.deepcopy(state)
-    for bookmark in aged.get("bookmarks", {}).values():
-        for partition in bookmark.get("partitions", []):
-            if RECONCILED_STATE_KEY in partition:
-                when = parse_datetime(partition[RECONCILED_STATE_KEY]) - dt.timedelta(hours=hours)
-                partition[RECONCILED_STATE_KEY] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return aged
 
 
 @pytest.mark.parametrize(
