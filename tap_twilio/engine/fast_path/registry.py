@@ -3,20 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
-import typing as t
-
-if sys.version_info >= (3, 12):
-    pass
-else:
-    pass
-
-if t.TYPE_CHECKING:
-    from singer_sdk.streams import RESTStream
-
-    _Stream = RESTStream[t.Any]
-else:
-    _Stream = object
 
 #: Whether the overrides below are in force (``TAP_TWILIO_FAST_PATH=0`` turns them off).
 ENABLED = os.environ.get("TAP_TWILIO_FAST_PATH", "1") != "0"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 import typing as t
 
@@ -12,18 +11,10 @@ from singer_sdk.helpers._state import StateWriter
 from singer_sdk.singerlib import StateMessage
 from singer_sdk.streams._state import StreamStateManager
 
-if sys.version_info >= (3, 12):
-    pass
-else:
-    pass
-
 if t.TYPE_CHECKING:
     from singer_sdk.helpers import types
-    from singer_sdk.streams import RESTStream, Stream
+    from singer_sdk.streams import Stream
 
-    _Stream = RESTStream[t.Any]
-else:
-    _Stream = object
 
 # STATE at a bounded rate ----------------------------------------------------------------
 #

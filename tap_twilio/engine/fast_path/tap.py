@@ -12,11 +12,8 @@ else:
 
 if t.TYPE_CHECKING:
     from singer_sdk import Tap
-    from singer_sdk.streams import RESTStream, Stream
+    from singer_sdk.streams import Stream
 
-    _Stream = RESTStream[t.Any]
-else:
-    _Stream = object
 
 from tap_twilio.engine.fast_path.registry import ENABLED
 from tap_twilio.engine.fast_path.state import (
