@@ -149,7 +149,9 @@ class Transport:
         response.elapsed = dt.timedelta(seconds=time.perf_counter() - started)
         read_whole_body(response)
         if response.status_code in REDIRECTS and self.fallback is not None:
-            return self.fallback.send(request, timeout=timeout, allow_redirects=True)
+            again = request.copy()
+            again.prepare_cookies(requests.cookies.RequestsCookieJar())  # requests needs a jar
+            return self.fallback.send(again, timeout=timeout, allow_redirects=True)
         return response
 
 
