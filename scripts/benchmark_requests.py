@@ -1,7 +1,7 @@
 """``scripts/benchmark.py --mode requests``: the tap's CPU per request and per record (#17).
 
-    python scripts/benchmark.py --mode requests                     # main + 100, 3 runs each
-    python scripts/benchmark.py --mode requests --subaccounts 300 --repeat 5
+    python scripts/benchmark.py --mode requests                     # main + 50, main + 200
+    python scripts/benchmark.py --mode requests --subaccounts 100 --subaccounts 400 --repeat 5
 
 Two figures, each the median of ``--repeat`` runs of the tap in a child process (its CPU,
 user + system, from ``wait4``; the sandbox runs in this process, at zero latency):
@@ -10,7 +10,10 @@ user + system, from ``wait4``; the sandbox runs in this process, at zero latency
   subaccounts, a handful of per-account lists that are one small page each (numbers,
   addresses, applications, keys, queues, caller IDs, usage triggers, and the monitor
   alerts read with each subaccount's own credentials). Tap CPU minus the CPU of a start
-  with no stream selected, divided by the requests the sandbox served.
+  with no stream selected, divided by the requests the sandbox served; then, between two
+  fleet sizes, the CPU one more request adds (the difference of the medians ÷ the
+  difference of the requests: what a fleet 100 times larger costs per request, without the
+  run's fixed costs, such as applying the catalog to every stream, spread over it).
 * **CPU per record, a big list**: ``messages`` alone in the main account at ``--scale``
   (pages of 1,000), tap CPU minus start-up divided by the records written.
 
@@ -20,6 +23,7 @@ Process CPU, not wall: the figures hold on a shared machine, within its noise.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -72,10 +76,20 @@ def tap_cpu(config: dict, streams: list[str], workdir: Path) -> tuple[float, int
     return usage.ru_utime + usage.ru_stime, records
 
 
-def per_request(args: argparse.Namespace) -> float:
-    """Median tap CPU per request (ms) on small pages; prints each run."""
-    n = (args.subaccounts or [100])[0]
-    figures = []
+def per_request(args: argparse.Namespace) -> None:
+    """Tap CPU per request (ms) on small pages at each fleet size, and the marginal one."""
+    sizes = args.subaccounts or [50, 200]
+    medians = [small_pages(args, n) for n in sizes]
+    for (n0, cpu0, req0), (n1, cpu1, req1) in itertools.pairwise(medians):
+        print(
+            f"one more request (main + {n0} -> main + {n1}): "
+            f"{1000 * (cpu1 - cpu0) / (req1 - req0):.3f} ms of tap CPU"
+        )
+
+
+def small_pages(args: argparse.Namespace, n: int) -> tuple[int, float, int]:
+    """Median tap CPU (s, after start-up) and requests of a fleet of ``n``; prints each run."""
+    runs = []
     with Sandbox(seed=0, subaccounts=n, latency=0) as sb, tempfile.TemporaryDirectory() as tmp:
         config = sb.tap_config(max_concurrent_requests=args.concurrency)
         print(
@@ -88,15 +102,15 @@ def per_request(args: argparse.Namespace) -> float:
             sb.clear_requests()
             cpu, records = tap_cpu(config, SMALL_LISTS, Path(tmp))
             requests = len(sb.requests)
-            ms = 1000 * (cpu - base) / requests
-            figures.append(ms)
+            runs.append((cpu - base, requests))
             print(
                 f"requests {requests:>6,}   records {records:>6,}   tap CPU {cpu:5.2f} s "
-                f"(start-up {base:.2f} s excluded)   {ms:.3f} ms/request"
+                f"(start-up {base:.2f} s excluded)   {1000 * (cpu - base) / requests:.3f} "
+                "ms/request"
             )
-    median = statistics.median(figures)
-    print(f"tap CPU ms/request, median of {len(figures)}: {median:.3f}")
-    return median
+    cpu, requests = statistics.median_low(runs)
+    print(f"tap CPU ms/request, median of {len(runs)}: {1000 * cpu / requests:.3f}")
+    return n, cpu, requests
 
 
 def per_record(args: argparse.Namespace) -> float:

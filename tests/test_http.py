@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import http.client as http_client
+import io
 import json
 import re
 import socket
@@ -308,3 +310,22 @@ def test_a_persistent_timeout_is_one_line(fresh_sandbox, tmp_path):
         last,
     ), last
     assert sb.tap_config()["auth_token"] not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"Content-Type: application/json\r\nContent-Length: 12\r\nX-Note:  a: b \r\n\r\n",
+        b"Content-Length: 12\r\nX-Folded: one\r\n two\r\n\r\n",  # the email parser's
+        b"Content-Length: 12\r\nBad Name: x\r\n\r\n",  # the email parser's
+        b"Content-Length: 12\n\n",
+    ],
+)
+def test_header_lines_parse_as_http_client_parses_them(head):
+    ours = http.parse_headers(io.BytesIO(head + b"body"))
+    stdlib = http_client.parse_headers(io.BytesIO(head + b"body"))
+    assert ours.items() == stdlib.items()
+    assert ours.get("content-length") == stdlib.get("content-length") == "12"
+    defects = [type(d) for d in ours.defects], [type(d) for d in stdlib.defects]
+    assert defects[0] == defects[1]
+    assert ours.get_payload() == stdlib.get_payload()

@@ -8,7 +8,7 @@ four headers, no cookies, no redirects. Here:
 
 * :func:`prepare_get` builds a list's request from its URL, query and headers (the headers
   ``requests`` would send, the same ``Authorization``), without the session merge;
-* :class:`Transport` sends a prepared request on a ``urllib3.PoolManager`` (connections
+* :class:`Transport` sends a prepared request on urllib3 connection pools (connections
   kept alive and shared by the run's threads) and returns a ``requests.Response`` with what
   the tap reads of it (status, headers, body, url, request, reason, elapsed);
 * transport failures raise the ``requests`` exceptions ``requests``' adapter raises for
@@ -23,13 +23,17 @@ sent again through ``requests``, which follows it (Twilio's list API does not re
 from __future__ import annotations
 
 import datetime as dt
+import email.parser
+import http.client
 import re
 import threading
 import time
+import types
 import typing as t
 
 import requests
 import urllib3
+import urllib3.connection
 from requests.structures import CaseInsensitiveDict
 from requests.utils import DEFAULT_CA_BUNDLE_PATH, default_headers, get_encoding_from_headers
 from urllib3.exceptions import (
@@ -54,6 +58,11 @@ NO_RETRIES = Retry(0, read=False)
 #: Headers every request carries, as a ``requests.Session`` sends them.
 SESSION_HEADERS: t.Mapping[str, str] = default_headers()
 REDIRECTS = frozenset((301, 302, 303, 307, 308))
+#: http.client's limits on a response's header lines.
+_MAXLINE = 65536
+_MAXHEADERS = 100
+#: A header name the email parser takes (printable ASCII but the colon).
+_FIELD_NAME = re.compile(r"[\041-\071\073-\176]+")
 #: A URL that ``requests`` would send unchanged (no quoting, no IDNA host to encode).
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?")
 
@@ -80,34 +89,59 @@ def prepare_get(url: str, query: str, headers: t.Mapping[str, str]) -> requests.
 
 
 class Transport:
-    """Sends prepared requests on urllib3 pools (one per host, thread-safe, kept alive)."""
+    """Sends prepared requests on urllib3 pools (one per host, thread-safe, kept alive).
+
+    The pools are the transport's own, one per origin (Twilio has one host per product):
+    none is closed while the run may still use it, unlike a ``PoolManager``'s, which closes
+    the least recently used beyond ``num_pools``.
+    """
 
     def __init__(self, maxsize: int, ca_bundle: str | None = None) -> None:
-        self.pools = urllib3.PoolManager(
-            num_pools=8,
-            maxsize=maxsize,
-            block=False,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=ca_bundle or DEFAULT_CA_BUNDLE_PATH,
-        )
-        self._by_origin: dict[str, urllib3.connectionpool.HTTPConnectionPool] = {}
+        self.maxsize = maxsize
+        self.ca_bundle = ca_bundle or DEFAULT_CA_BUNDLE_PATH
+        self._by_origin: dict[str, urllib3.HTTPConnectionPool] = {}
         self._timeouts: dict[float | None, urllib3.Timeout] = {}
         self._lock = threading.Lock()
         #: Sent again through ``requests`` (redirects), for one that wants to know.
         self.fallback: requests.Session | None = None
 
-    def _pool(self, url: str) -> tuple[urllib3.connectionpool.HTTPConnectionPool, str]:
+    def _pool(self, url: str) -> tuple[urllib3.HTTPConnectionPool, str]:
         """The pool of the URL's origin, and the URL's path and query."""
         scheme, _, rest = url.partition("://")
         netloc, slash, path = rest.partition("/")
         origin = f"{scheme}://{netloc}"
         pool = self._by_origin.get(origin)
         if pool is None:
-            host, port = _host_port(netloc, scheme)
             with self._lock:
-                pool = self.pools.connection_from_host(host, port, scheme)
+                pool = self._by_origin.get(origin) or self._new_pool(scheme, netloc)
                 self._by_origin[origin] = pool
         return pool, (slash + path.partition("#")[0]) or "/"
+
+    def _new_pool(self, scheme: str, netloc: str) -> urllib3.HTTPConnectionPool:
+        host, port = _host_port(netloc, scheme)
+        if scheme == "https":
+            pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+                host,
+                port,
+                maxsize=self.maxsize,
+                block=False,
+                cert_reqs="CERT_REQUIRED",
+                ca_certs=self.ca_bundle,
+            )
+            pool.ConnectionCls = _HTTPSConnection
+        elif scheme == "http":
+            pool = urllib3.HTTPConnectionPool(host, port, maxsize=self.maxsize, block=False)
+            pool.ConnectionCls = _HTTPConnection
+        else:
+            raise requests.exceptions.InvalidSchema(f"No connection adapters for {scheme!r}")
+        return pool
+
+    def close(self) -> None:
+        """Close every pool's idle connections."""
+        with self._lock:
+            pools, self._by_origin = list(self._by_origin.values()), {}
+        for pool in pools:
+            pool.close()
 
     def _timeout(self, seconds: float | None) -> urllib3.Timeout:
         timeout = self._timeouts.get(seconds)
@@ -194,8 +228,66 @@ class TwilioResponse(requests.Response):
         self._cookies = value
 
 
-def _host_port(origin: str, scheme: str) -> tuple[str, int]:
-    netloc = origin.rpartition("@")[2]
+def parse_headers(fp: t.BinaryIO, _class: type = http.client.HTTPMessage) -> t.Any:
+    """``http.client.parse_headers`` without the email parser for plain ``Name: value`` lines.
+
+    The email parser is a fifth of a small response's CPU. Lines are read with the same
+    limits; the fields are the ones the email parser makes of such lines (the value with
+    leading blanks and the line end removed). Anything else (folded lines, a name the
+    email parser would not take) goes to the email parser, as before.
+    """
+    lines = []
+    while True:
+        line = fp.readline(_MAXLINE + 1)
+        if len(line) > _MAXLINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAXHEADERS:
+            raise http.client.HTTPException(f"got more than {_MAXHEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            break
+    fields = []
+    for raw in lines[:-1]:
+        text = raw.decode("iso-8859-1")
+        name, colon, value = text.partition(":")
+        if not colon or not _FIELD_NAME.fullmatch(name):
+            text = b"".join(lines).decode("iso-8859-1")
+            return email.parser.Parser(_class=_class).parsestr(text)
+        fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
+    message = _class()
+    message._headers = fields  # what email.parser fills in (policy compat32)
+    message.set_payload("")  # and the empty rest (the body is read later, from fp)
+    return message
+
+
+def _begin_with_fast_headers() -> t.Callable[[http.client.HTTPResponse], None]:
+    """``HTTPResponse.begin`` of this Python, with :func:`parse_headers` for its headers.
+
+    The same code (whatever the Python version), given globals where ``parse_headers`` is
+    the one above; the stdlib's own when its code does not look as expected.
+    """
+    begin = http.client.HTTPResponse.begin
+    code = begin.__code__
+    if code.co_freevars or "parse_headers" not in code.co_names:
+        return begin
+    env = {**vars(http.client), "parse_headers": parse_headers}
+    return types.FunctionType(code, env, begin.__name__, begin.__defaults__)
+
+
+class _HTTPResponse(http.client.HTTPResponse):
+    begin = _begin_with_fast_headers()
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _HTTPResponse
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _HTTPResponse
+
+
+def _host_port(netloc: str, scheme: str) -> tuple[str, int]:
+    netloc = netloc.rpartition("@")[2]
     parsed = urllib3.util.parse_url(f"{scheme}://{netloc}")
     return str(parsed.host), parsed.port or (443 if scheme == "https" else 80)
 
