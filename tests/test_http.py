@@ -329,3 +329,20 @@ def test_header_lines_parse_as_http_client_parses_them(head):
     defects = [type(d) for d in ours.defects], [type(d) for d in stdlib.defects]
     assert defects[0] == defects[1]
     assert ours.get_payload() == stdlib.get_payload()
+
+
+def test_https_pools_verify_certificates(monkeypatch):
+    transport = http.Transport(maxsize=3)
+    pool, path = transport._pool("https://api.twilio.com/2010-04-01/Accounts.json?PageSize=2")
+    assert path == "/2010-04-01/Accounts.json?PageSize=2"
+    assert (pool.host, pool.port, pool.scheme) == ("api.twilio.com", 443, "https")
+    assert pool.cert_reqs == "CERT_REQUIRED"
+    assert pool.ca_certs == requests.utils.DEFAULT_CA_BUNDLE_PATH
+    assert transport._pool("https://api.twilio.com/x")[0] is pool  # one pool per origin
+    assert transport._pool("https://monitor.twilio.com/v1/Alerts")[0] is not pool
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/bundle.pem")
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    bundled = RunContext({"account_sid": "AC1"}).transport
+    assert bundled is not None
+    assert bundled._pool("https://api.twilio.com/")[0].ca_certs == "/etc/ssl/bundle.pem"
