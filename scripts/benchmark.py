@@ -492,6 +492,7 @@ def main() -> int:
     parser.add_argument("--cap", type=int, default=4, help="limit mode: the sandbox's cap")
     parser.add_argument("--fleet", type=int, default=20, help="limit mode: extra subaccounts")
     benchmark_history.add_arguments(parser)  # --mode history: a long account (issue #15)
+    benchmark_requests.add_arguments(parser)  # --mode requests: --baseline
     args = parser.parse_args()
     if args.scale is None:
         args.scale = 1.0 if args.mode == "limit" else 9.0
