@@ -346,3 +346,17 @@ def test_https_pools_verify_certificates(monkeypatch):
     bundled = RunContext({"account_sid": "AC1"}).transport
     assert bundled is not None
     assert bundled._pool("https://api.twilio.com/")[0].ca_certs == "/etc/ssl/bundle.pem"
+
+
+def test_a_sync_keeps_its_connections_alive(sandbox):
+    before, logged = sandbox.connections, len(sandbox.requests)
+    streams = ["accounts", "keys", "usage_triggers", "alerts", "conversation_services"]
+    streams += ["messages", "calls", "queues", "addresses", "applications", "recordings"]
+    result = run_tap(sandbox.tap_config(max_concurrent_requests=4), streams=streams)
+    assert sum(len(r) for r in result.records.values()) > 0
+    opened = sandbox.connections - before
+    served = len(sandbox.requests) - logged
+    assert served > 30
+    # One pool per host (the sandbox is one host for every product): at most the requests
+    # in flight, plus one for a connection the server closed after an error answer.
+    assert 1 <= opened <= 4 + 1, (opened, served)
