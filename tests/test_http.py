@@ -12,6 +12,7 @@ import threading
 import time
 import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -360,3 +361,55 @@ def test_a_sync_keeps_its_connections_alive(sandbox):
     # One pool per host (the sandbox is one host for every product): at most the requests
     # in flight, plus one for a connection the server closed after an error answer.
     assert 1 <= opened <= 4 + 1, (opened, served)
+
+
+@pytest.mark.parametrize(
+    ("stream", "subaccount"),
+    [
+        ("messages", False),  # a date window from start_date
+        ("usage_triggers", False),  # extra_params
+        ("keys", True),
+        ("alerts", False),  # a product API
+        ("alerts", True),  # with the subaccount's own credentials
+    ],
+)
+def test_first_requests_are_the_sdks(sandbox, stream, subaccount):
+    """The fast path's first request of a list is the one the SDK's builder prepares."""
+    from tap_twilio.api.pagination import TwilioPaginator
+    from tap_twilio.engine.context import run_of
+    from tap_twilio.engine.fast_path import first_page_request
+    from tap_twilio.tap import TapTwilio
+
+    config = sandbox.tap_config(start_date="2024-01-02T03:04:05Z")
+    tap = TapTwilio(config=config, validate_config=False)
+    account = sandbox.active_accounts[1 if subaccount else 0]
+    run_of(tap).remember_token(account["sid"], account["auth_token"])
+    target = tap.streams[stream]
+    context = {"account_sid": account["sid"]}
+    ours = first_page_request(target, context)
+    sdks = target._prepare_request(context=context, page=TwilioPaginator(target.url_base))
+    assert (ours.method, ours.url, ours.body) == (sdks.method, sdks.url, sdks.body)
+    assert dict(ours.headers) == dict(sdks.headers)
+    if subaccount and stream == "alerts":
+        token = base64.b64encode(f"{account['sid']}:{account['auth_token']}".encode())
+        assert ours.headers["Authorization"] == "Basic " + token.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+            {"DateSent>": "2024-01-02"},
+        ),
+        ("https://api.twilio.com/x.json", {"To": "+1 555 0100", "Status": "in-progress"}),
+        ("https://api.twilio.com/x.json?Page=2", {"PageSize": 50}),
+        ("https://api.twilio.com/a b/ü.json", {}),  # requests quotes it: prepared by requests
+        ("http://127.0.0.1:9/api/x.json", {"PageSize": 1000}),
+    ],
+)
+def test_prepared_urls_are_the_ones_requests_prepares(url, params):
+    query = urlencode(params)
+    ours = http.prepare_get(url, query, {})
+    theirs = requests.Request("GET", url, params=query).prepare()
+    assert ours.url == theirs.url
