@@ -6,6 +6,7 @@
                                                    # (--scale 60: ~200k records, --repeat N)
     python scripts/benchmark.py --mode memory      # peak RSS at ~10k and ~200k message records
     python scripts/benchmark.py --mode history     # 1,000,000 messages: full, 3 incremental
+    python scripts/benchmark.py --mode requests    # CPU per small-page request, per record
 
 The sandbox runs in this process (in cpu mode, in its own); the tap runs as ``tap-twilio``
 in a child process whose stdout is a pipe read here (as a target would). Figures printed per run:
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import benchmark_history  # noqa: E402 - scripts/ is sys.path[0]: --mode history
+import benchmark_requests  # noqa: E402 - --mode requests: CPU per request and per record
 from twilio_sandbox import Sandbox  # noqa: E402
 
 from tap_twilio.engine.context import run_of  # noqa: E402
@@ -465,7 +467,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--mode",
-        choices=["pipeline", "cpu", "memory", "fleet", "limit", "history"],
+        choices=["pipeline", "cpu", "memory", "fleet", "limit", "history", "requests"],
         default="pipeline",
     )
     parser.add_argument("--latency-ms", type=float, default=100.0)
@@ -490,11 +492,13 @@ def main() -> int:
     parser.add_argument("--cap", type=int, default=4, help="limit mode: the sandbox's cap")
     parser.add_argument("--fleet", type=int, default=20, help="limit mode: extra subaccounts")
     benchmark_history.add_arguments(parser)  # --mode history: a long account (issue #15)
+    benchmark_requests.add_arguments(parser)  # --mode requests: --baseline
     args = parser.parse_args()
     if args.scale is None:
         args.scale = 1.0 if args.mode == "limit" else 9.0
     modes = {"pipeline": pipeline, "cpu": cpu, "memory": memory, "fleet": fleet, "limit": limit}
     modes["history"] = benchmark_history.history
+    modes["requests"] = benchmark_requests.requests_mode
     modes[args.mode](args)
     return 0
 

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import base64
+import http.client as http_client
+import io
 import json
+import re
+import socket
+import threading
+import time
+import typing as t
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
 
 import pytest
+import requests
+from requests.auth import HTTPBasicAuth
 
+from tap_twilio.api import http
+from tap_twilio.api.errors import describe_transport_error, is_connect_failure
 from tap_twilio.api.settings import product_url
+from tap_twilio.engine.context import RunContext
 from tests.conftest import run_cli, run_tap, write_config
 from tests.expect import expected_keys
 
@@ -133,3 +147,269 @@ def test_api_key_auth_reads_the_same_data(sandbox):
 def test_product_hosts(config, url):
     assert product_url(config, "api") == url
     assert product_url(config, "monitor") == url.replace("api", "monitor")
+
+
+# The transport (tap_twilio.api.http): requests sent on urllib3's pools directly ----------
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A local server that notes each request's headers and connection, and misbehaves
+    on purpose: ``/cut`` sends half its body, ``/drop`` hangs up, ``/slow`` answers late,
+    ``/moved`` redirects to ``/ok``."""
+
+    protocol_version = "HTTP/1.1"
+    seen: t.ClassVar[list[tuple[str, dict[str, str], int]]] = []
+
+    def log_message(self, format, *args):  # noqa: A002
+        """Quiet."""
+
+    def do_GET(self):
+        type(self).seen.append((self.path, dict(self.headers), self.client_address[1]))
+        body = b'{"keys": []}'
+        if self.path.startswith("/drop"):
+            self.close_connection = True
+            return
+        if self.path.startswith("/slow"):
+            time.sleep(1.5)
+            self.close_connection = True
+            return  # the client gave up long ago
+        if self.path.startswith("/moved"):
+            self.send_response(302)
+            self.send_header("Location", "/ok")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.path.startswith("/cut"):
+            self.wfile.write(body[:5])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def local_server() -> t.Iterator[str]:
+    _Recorder.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _get(url: str, query: str = "") -> requests.PreparedRequest:
+    headers = {"User-Agent": "tap-twilio-test", "Accept": "application/json"}
+    return HTTPBasicAuth("AC123", "s3cret")(http.prepare_get(url, query, headers))
+
+
+def test_transport_sends_the_headers_requests_would_and_reuses_one_connection(local_server):
+    transport = http.Transport(maxsize=2)
+    for _ in range(5):
+        response = transport.send(_get(local_server + "/ok", "PageSize=1000"), timeout=5)
+        assert response.status_code == 200
+        assert response.json() == {"keys": []}
+        assert response.headers["content-type"] == "application/json"
+    paths = {path for path, _, _ in _Recorder.seen}
+    assert paths == {"/ok?PageSize=1000"}
+    assert len({port for _, _, port in _Recorder.seen}) == 1  # one kept-alive connection
+    _, headers, _ = _Recorder.seen[0]
+    # What requests' Session would send for the same request, cookies and all.
+    via_session = requests.Session().prepare_request(
+        requests.Request(
+            "GET",
+            local_server + "/ok",
+            params="PageSize=1000",
+            headers={"User-Agent": "tap-twilio-test", "Accept": "application/json"},
+            auth=HTTPBasicAuth("AC123", "s3cret"),
+        )
+    )
+    sent = {k.lower(): v for k, v in headers.items() if k.lower() != "host"}
+    assert sent == {k.lower(): v for k, v in via_session.headers.items()}
+    assert sent["authorization"] == "Basic " + base64.b64encode(b"AC123:s3cret").decode()
+    assert _get(local_server + "/ok", "PageSize=1000").url == via_session.url
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "description"),
+    [
+        ("/cut", requests.exceptions.ChunkedEncodingError, "a truncated response"),
+        ("/drop", requests.ConnectionError, "a dropped connection"),
+    ],
+)
+def test_transport_failures_are_the_requests_exceptions(local_server, path, error, description):
+    transport = http.Transport(maxsize=2)
+    with pytest.raises(error) as caught:
+        transport.send(_get(local_server + path), timeout=5)
+    assert describe_transport_error(caught.value).startswith(description)
+    assert not is_connect_failure(caught.value)
+
+
+def test_transport_read_timeout_and_refused_connection(local_server):
+    transport = http.Transport(maxsize=2)
+    with pytest.raises(requests.ReadTimeout) as slow:
+        transport.send(_get(local_server + "/slow"), timeout=0.3)
+    assert describe_transport_error(slow.value, 0.3) == "a timeout (no answer within 0.3 s)"
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    with pytest.raises(requests.ConnectionError) as refused:
+        transport.send(_get(closed + "/ok"), timeout=2)
+    assert is_connect_failure(refused.value)
+    assert describe_transport_error(refused.value).startswith("a failed connection")
+
+
+def test_transport_follows_a_redirect_through_requests(local_server):
+    transport = http.Transport(maxsize=2)
+    transport.fallback = requests.Session()
+    response = transport.send(_get(local_server + "/moved"), timeout=5)
+    assert response.status_code == 200
+    assert [path for path, _, _ in _Recorder.seen] == ["/moved", "/moved", "/ok"]
+
+
+def test_a_proxy_in_the_environment_keeps_requests(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert RunContext({"account_sid": "AC1"}).transport is None
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
+    assert isinstance(RunContext({"account_sid": "AC1"}).transport, http.Transport)
+
+
+def test_a_request_timeout_is_retried(fresh_sandbox, no_sleep):
+    sb = fresh_sandbox
+    path = first_account_messages(sb)
+    sb.inject(path, "delay", times=1, seconds=2.5)
+    result = run_tap(sb.tap_config(request_timeout=1), streams=["messages"])
+    assert {(r["sid"],) for r in result.records["messages"]} == expected_keys(sb, "messages")
+    # The sandbox logs a request once answered: the one that timed out is not in its log.
+    assert len(no_sleep) == 1  # one wait before the retry
+
+
+def test_a_persistent_timeout_is_one_line(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox
+    path = first_account_messages(sb)
+    sb.inject(path, "delay", times=10, seconds=2.5)
+    config = write_config(tmp_path, sb.tap_config(request_timeout=1, max_retries=1))
+    proc = run_cli(["--config", str(config)])
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(
+        rf"tap-twilio: error: Twilio API GET \S*{re.escape(path)} failed: a timeout "
+        r"\(no answer within request_timeout\) \(still failing after max_retries retries\)",
+        last,
+    ), last
+    assert sb.tap_config()["auth_token"] not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"Content-Type: application/json\r\nContent-Length: 12\r\nX-Note:  a: b \r\n\r\n",
+        b"Content-Length: 12\r\nX-Folded: one\r\n two\r\n\r\n",  # the email parser's
+        b"Content-Length: 12\r\nBad Name: x\r\n\r\n",  # the email parser's
+        b"Content-Length: 12\n\n",
+    ],
+)
+def test_header_lines_parse_as_http_client_parses_them(head):
+    ours = http.parse_headers(io.BytesIO(head + b"body"))
+    stdlib = http_client.parse_headers(io.BytesIO(head + b"body"))
+    assert ours.items() == stdlib.items()
+    assert ours.get("content-length") == stdlib.get("content-length") == "12"
+    defects = [type(d) for d in ours.defects], [type(d) for d in stdlib.defects]
+    assert defects[0] == defects[1]
+    assert ours.get_payload() == stdlib.get_payload()
+
+
+def test_https_pools_verify_certificates(monkeypatch):
+    transport = http.Transport(maxsize=3)
+    pool, path = transport._pool("https://api.twilio.com/2010-04-01/Accounts.json?PageSize=2")
+    assert path == "/2010-04-01/Accounts.json?PageSize=2"
+    assert (pool.host, pool.port, pool.scheme) == ("api.twilio.com", 443, "https")
+    assert pool.cert_reqs == "CERT_REQUIRED"
+    assert pool.ca_certs == requests.utils.DEFAULT_CA_BUNDLE_PATH
+    assert transport._pool("https://api.twilio.com/x")[0] is pool  # one pool per origin
+    assert transport._pool("https://monitor.twilio.com/v1/Alerts")[0] is not pool
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/bundle.pem")
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    bundled = RunContext({"account_sid": "AC1"}).transport
+    assert bundled is not None
+    assert bundled._pool("https://api.twilio.com/")[0].ca_certs == "/etc/ssl/bundle.pem"
+
+
+def test_a_sync_keeps_its_connections_alive(sandbox):
+    before, logged = sandbox.connections, len(sandbox.requests)
+    streams = ["accounts", "keys", "usage_triggers", "alerts", "conversation_services"]
+    streams += ["messages", "calls", "queues", "addresses", "applications", "recordings"]
+    result = run_tap(sandbox.tap_config(max_concurrent_requests=4), streams=streams)
+    assert sum(len(r) for r in result.records.values()) > 0
+    opened = sandbox.connections - before
+    served = len(sandbox.requests) - logged
+    assert served > 30
+    # One pool per host (the sandbox is one host for every product): at most the requests
+    # in flight, plus one for a connection the server closed after an error answer.
+    assert 1 <= opened <= 4 + 1, (opened, served)
+
+
+@pytest.mark.parametrize(
+    ("stream", "subaccount"),
+    [
+        ("messages", False),  # a date window from start_date
+        ("usage_triggers", False),  # extra_params
+        ("keys", True),
+        ("alerts", False),  # a product API
+        ("alerts", True),  # with the subaccount's own credentials
+    ],
+)
+def test_first_requests_are_the_sdks(sandbox, stream, subaccount):
+    """The fast path's first request of a list is the one the SDK's builder prepares."""
+    from tap_twilio.api.pagination import TwilioPaginator
+    from tap_twilio.engine.context import run_of
+    from tap_twilio.engine.fast_path import first_page_request
+    from tap_twilio.tap import TapTwilio
+
+    config = sandbox.tap_config(start_date="2024-01-02T03:04:05Z")
+    tap = TapTwilio(config=config, validate_config=False)
+    account = sandbox.active_accounts[1 if subaccount else 0]
+    run_of(tap).remember_token(account["sid"], account["auth_token"])
+    target = tap.streams[stream]
+    context = {"account_sid": account["sid"]}
+    ours = first_page_request(target, context)
+    sdks = target._prepare_request(context=context, page=TwilioPaginator(target.url_base))
+    assert (ours.method, ours.url, ours.body) == (sdks.method, sdks.url, sdks.body)
+    assert dict(ours.headers) == dict(sdks.headers)
+    if subaccount and stream == "alerts":
+        token = base64.b64encode(f"{account['sid']}:{account['auth_token']}".encode())
+        assert ours.headers["Authorization"] == "Basic " + token.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+            {"DateSent>": "2024-01-02"},
+        ),
+        ("https://api.twilio.com/x.json", {"To": "+1 555 0100", "Status": "in-progress"}),
+        ("https://api.twilio.com/x.json?Page=2", {"PageSize": 50}),
+        ("https://api.twilio.com/a b/ü.json", {}),  # requests quotes it: prepared by requests
+        ("http://127.0.0.1:9/api/x.json", {"PageSize": 1000}),
+    ],
+)
+def test_prepared_urls_are_the_ones_requests_prepares(url, params):
+    query = urlencode(params)
+    ours = http.prepare_get(url, query, {})
+    theirs = requests.Request("GET", url, params=query).prepare()
+    assert ours.url == theirs.url

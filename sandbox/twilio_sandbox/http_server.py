@@ -80,6 +80,8 @@ class Server(ThreadingHTTPServer):
         self.sandbox = sandbox
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
+        #: Connections accepted so far (a client that keeps them alive opens few).
+        self.connections = 0
         super().__init__(addr, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -91,6 +93,7 @@ class Server(ThreadingHTTPServer):
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         with self.sockets_lock:
             self.open_sockets.add(request)
+            self.connections += 1
         try:
             super().process_request_thread(request, client_address)
         finally:

@@ -359,6 +359,11 @@ class Sandbox:
         with self._requests_lock:
             return list(self._requests)
 
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted since the server started."""
+        return self._server.connections if self._server is not None else 0
+
     def clear_requests(self) -> None:
         """Empty the request log."""
         with self._requests_lock:

@@ -71,7 +71,11 @@ _SID_SEGMENT = re.compile(r"/[A-Z]{2}[0-9a-f]{32}(\.json)?$")
 
 def is_single_fetch(response: requests.Response) -> bool:
     """Whether a response answers a fetch of one record by SID (the path ends in a SID)."""
-    return bool(_SID_SEGMENT.search(urlparse(str(response.request.url)).path))
+    url = str(response.request.url)
+    path = url.partition("?")[0].partition("#")[0]  # asked of every page: no urlparse
+    if ";" in path:
+        path = urlparse(url).path
+    return bool(_SID_SEGMENT.search(path))
 
 
 def read_whole_body(response: requests.Response) -> None:

@@ -16,6 +16,7 @@ import requests
 import requests.adapters
 from requests.auth import HTTPBasicAuth
 
+from tap_twilio.api.http import Transport
 from tap_twilio.engine.fetcher import Fetcher
 
 if t.TYPE_CHECKING:
@@ -66,6 +67,20 @@ class RunContext:
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session
+
+    @cached_property
+    def transport(self) -> Transport | None:
+        """The pools list pages are sent on (``api.http``), sharing the session's size.
+
+        None when the environment names a proxy: ``requests`` (``session``) applies it.
+        """
+        proxies = {k: v for k, v in urllib.request.getproxies().items() if k != "no"}
+        if proxies:
+            return None
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        transport = Transport(maxsize=self.fetcher.max_concurrency + 2, ca_bundle=bundle)
+        transport.fallback = self.session  # redirects, if Twilio ever answers one
+        return transport
 
     def remember_token(self, sid: str | None, token: str | None) -> None:
         """Keep a subaccount's auth token for its product API requests."""

@@ -14,9 +14,11 @@ Replaced SDK methods (all on ``singer_sdk.Stream`` / ``RESTStream``):
   goes straight to the tap's writer (no ``RecordMessage`` object, no mapper call, no
   per-field type pass: ``shape_record`` has given every field its schema type already).
 * ``_process_record``: no child-context walk when no child stream is selected.
+* ``_sync_children``: the selected child streams listed once, not asked again per parent.
 * ``_increment_stream_state``: no partition lookup for a record that cannot move the
   bookmark (unsorted streams keep the largest value seen).
-* ``_request``: the response body read in one call instead of 10 kB chunks.
+* ``_request``: sent on urllib3's pools (``tap_twilio.api.http``: no ``requests.Session``
+  settings, proxies, hooks or cookies per request), the body read in one call.
 * ``__init__`` (``_HTTPStream``'s): no ``requests.Session`` per stream; the run shares one.
 
 STATE (see "STATE at a bounded rate" below) replaces ``Tap._state_writer`` and each stream's
@@ -28,8 +30,9 @@ lines around it, the last STATE after it) and ``Tap.run_connection_test`` (one r
 Also used here: ``helpers._catalog.pop_deselected_record_properties`` (the SDK's own
 selection filter), ``_write_request_duration_log`` and ``_LOG_REQUEST_METRIC_URLS`` (the
 request metric the SDK's ``_request`` writes), ``_prepare_request`` (the SDK's request
-builder, for the fetcher's first page of a list) and ``Stream._tap`` (the tap that owns a
-stream: its run context and message writer).
+builder, for the fetcher's first page of a list when the switch is off; on, the stream's
+``get_http_request`` is prepared by ``api.http.prepare_get``) and ``Stream._tap`` (the tap
+that owns a stream: its run context and message writer).
 """
 
 from tap_twilio.engine.fast_path.registry import (

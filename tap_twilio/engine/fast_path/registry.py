@@ -15,6 +15,7 @@ REPLACED: dict[str, tuple[str, ...]] = {
     "_process_record": ("self", "record", "child_context", "partition_context"),
     "_increment_stream_state": ("self", "latest_record", "context"),
     "_request": ("self", "prepared_request", "context"),
+    "_sync_children": ("self", "child_context"),
     "_prepare_request": ("self", "context", "page"),
     "_write_request_duration_log": ("self", "endpoint", "response", "context", "extra_tags"),
 }
