@@ -204,3 +204,16 @@ def test_each_final_room_status_is_a_read_and_deletions_are_read_once_bookmarked
     run_tap(config, streams=streams, state=first.state)
     assert reads("/v1/Rooms") == [("completed", True), ("failed", True), ("in-progress", True)]
     assert reads("/v1/Compositions") == [("-", True), ("deleted", False)]
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_strictly_sequential_reads_every_further_read_of_a_list(fresh_sandbox, attempt):
+    """max_concurrent_requests 1: no read-ahead thread, and each status read of the rooms
+    list is emitted (a worker once fetched a further read the SDK's thread then skipped)."""
+    sb = fresh_sandbox
+    config = sb.tap_config(include_subaccounts=False, max_concurrent_requests=1)
+    result = run_tap(config, streams=["video_rooms"])
+    main = sb.account_sid
+    want = {(r["sid"],) for r in sb.expected("video_rooms", main)}
+    assert {(r["sid"],) for r in result.records["video_rooms"]} == want
+    assert {r["status"] for r in result.records["video_rooms"]} >= {"completed", "in-progress"}

@@ -152,7 +152,9 @@ class Fetcher:
     # Consumer side (the SDK's thread) -------------------------------------------------
 
     def submit(self, stream: ListSource, context: Context | None, priority: tuple) -> None:
-        """Queue a list for reading ahead (no-op when it is queued already)."""
+        """Queue a list for reading ahead (no-op when it is queued already, or sequential)."""
+        if not self.parallel:  # max_concurrent_requests 1: the SDK's thread fetches alone
+            return
         key = _job_key(stream, context)
         with self._lock:
             if key in self._jobs:
