@@ -423,6 +423,7 @@ class Sandbox:
             status=0,
             username=username,
             form=multi(form),
+            started=time.time(),
         )
         in_flight = self._engine.enter()
         logged = False
@@ -453,6 +454,7 @@ class Sandbox:
                 self._log(record)
 
     def _log(self, record: RequestRecord) -> None:
+        record.ended = time.time()
         with self._requests_lock:
             self._requests.append(record)
 
