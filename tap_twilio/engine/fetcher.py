@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import sys
 import threading
 import time
 import typing as t
@@ -73,6 +74,12 @@ class ListSource(t.Protocol):
     def wants(self, context: Context | None) -> bool:
         """Whether the list is still to be read (its account may have been refused)."""
 
+    def list_contexts(self, context: Context | None) -> list[Context | None]:
+        """The reads of the list a run makes for a context (the first is ``context``)."""
+
+    def children_filter(self, context: Context | None) -> t.Callable[[dict], bool] | None:
+        """Which records of this read are emitted, told in a worker (None: not there)."""
+
     def request_decorator(self, func: t.Callable) -> t.Callable:
         """The SDK's retrying wrapper around one request."""
 
@@ -83,6 +90,8 @@ class ListSource(t.Protocol):
         """A page arrived (worker thread, before the SDK sees it): queue its child lists."""
 
 
+#: Priority of a list's further reads (``also_read``) after every child of its first one.
+LATER_READS = sys.maxsize
 BUFFER_BYTES = 48 * 1024 * 1024
 PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
@@ -107,8 +116,12 @@ class Job:
         self.queued = False
         self.fetching = False
         self.children_ordinal = 0
+        #: Which records the SDK will emit, for the worker that names their child lists.
+        self.children_filter: t.Callable[[dict], bool] | None = None
         if self.next_request is None:
             self.done = True
+        else:
+            self.children_filter = stream.children_filter(context)
 
 
 class Fetcher:
@@ -163,6 +176,17 @@ class Fetcher:
             if not job.done:
                 self._enqueue(job)
 
+    def submit_reads(self, stream: ListSource, context: Context | None, priority: tuple) -> None:
+        """Queue a list and the further reads the run makes of it (``list_contexts``).
+
+        The further reads (another status of video rooms, the open conversations) were
+        queued only when the SDK started the list: one response time per account.
+        """
+        reads = stream.list_contexts(context)
+        self.submit(stream, context, priority)
+        for k, later in enumerate(reads[1:]):
+            self.submit(stream, later, (*priority, LATER_READS, k))
+
     def pages(
         self, stream: ListSource, context: Context | None, priority: tuple
     ) -> t.Iterator[tuple[Job, requests.Response]]:
@@ -207,7 +231,7 @@ class Fetcher:
                 # Queued before any page that named them is read, so before the SDK
                 # could ask for one of them.
                 for source, context_, priority_ in found:
-                    self.submit(source, context_, priority_)
+                    self.submit_reads(source, context_, priority_)
                 continue
             if observer is not None:
                 observer.page_read(stream, response, last)
