@@ -399,11 +399,14 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
     named: list[tuple[str, str]] = []
     original = Fetcher.discovered
 
-    def spy(self: Fetcher, lists: t.Sequence[tuple]) -> None:
+    def spy(self: Fetcher, parents: t.Sequence[tuple]) -> None:
         named.extend(
-            (source.name, json.dumps(dict(ctx or {}), sort_keys=True)) for source, ctx, _ in lists
+            (source.name, json.dumps(dict(ctx or {}), sort_keys=True))
+            for _, ctx, children in parents
+            for _, source in children
+            if source.wants(ctx)
         )
-        original(self, lists)
+        original(self, parents)
 
     monkeypatch.setattr(Fetcher, "discovered", spy)
     grandchildren = [
@@ -411,8 +414,9 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
         "queue_members",
         "conference_participants",
         "conference_recordings",
+        "message_media",  # messages are filtered as read (a whole scan): named early too
     ]
-    streams = ["accounts", "addresses", "queues", "conferences", *grandchildren]
+    streams = ["accounts", "addresses", "queues", "conferences", "messages", *grandchildren]
     fleet.clear_requests()
     result = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
     early = Counter(name for name, _ in named)
@@ -423,6 +427,7 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
         ("queue_members", "/Members.json"),
         ("conference_participants", "/Participants.json"),
         ("conference_recordings", "/Recordings.json"),
+        ("message_media", "/Media.json"),
     ):
         read = [
             r
@@ -438,3 +443,39 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
         for r in fleet.requests
     )
     assert max(pages.values()) == 1
+
+
+def test_lists_are_queued_a_window_at_a_time_and_each_read_once(fleet, monkeypatch):
+    """With a window of 16 lists ahead of the SDK (``LISTS_AHEAD``; 1,024 by default),
+    the jobs queued and unread stay near it, whatever the fleet's size (each a built
+    request): the rest wait as one entry per account. Every list the SDK reads is still
+    read once, nothing else is requested, and the records are those of a run without it."""
+    from tap_twilio.engine import fetcher as fetching
+
+    streams = ["accounts", "addresses", "dependent_phone_numbers", "messages", "message_media"]
+    streams += ["queues", "queue_members", "keys", "usage_records", "conversation_services"]
+    fleet.clear_requests()
+    wide = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
+    wide_requests = Counter(
+        (r.username, r.path, str(sorted(r.query.items()))) for r in fleet.requests
+    )
+
+    monkeypatch.setattr(fetching, "LISTS_AHEAD", 16)
+    peak = 0
+    original = Fetcher.submit
+
+    def submit(self: Fetcher, stream: t.Any, context: t.Any, priority: tuple) -> None:
+        nonlocal peak
+        original(self, stream, context, priority)
+        peak = max(peak, len(self._jobs))
+
+    monkeypatch.setattr(Fetcher, "submit", submit)
+    fleet.clear_requests()
+    narrow = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
+    requests = Counter((r.username, r.path, str(sorted(r.query.items()))) for r in fleet.requests)
+    assert requests == wide_requests
+    assert max(requests.values()) == 1
+    # One account's lists may be queued past the window (its lists go in together).
+    assert 16 <= peak <= 16 + len(streams), peak
+    for stream in streams:
+        assert sorted(_keys(narrow, stream)) == sorted(_keys(wide, stream)), stream

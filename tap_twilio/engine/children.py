@@ -73,14 +73,16 @@ class ChildReadAhead:
     def page_fetched(self, job: Job, response: requests.Response) -> None:
         """A worker fetched a page: shape its records and name their child lists now.
 
-        Only for lists whose every record is emitted (one read of the list, no scan that
-        drops unchanged records): a child list is queued only for a record that will be
-        written, so no request is made that the SDK would not make. The SDK's thread
-        queues them (``Fetcher.discovered``) before it reads this page.
+        Only for the records the SDK will emit (``children_filter``): a child list is
+        queued only for a record that will be written, so no request is made that the SDK
+        would not make. The parents are handed to the fetcher (``Fetcher.discovered``)
+        before the SDK can read this page; the SDK's thread queues their lists a window
+        at a time.
         """
         context = job.context
         emitted = job.children_filter
-        if emitted is None:
+        children = self._children_read
+        if emitted is None or not children:
             return
         try:
             rows = [
@@ -94,13 +96,12 @@ class ChildReadAhead:
                     continue
                 ordinal = job.children_ordinal
                 job.children_ordinal += 1
-                for child_context in self.generate_child_contexts(row, context):
-                    if child_context is None:
-                        continue
-                    for index, child in self._children_read:
-                        if child.wants(child_context):
-                            priority = (*job.priority, ordinal, index)
-                            found.append((child, dict(child_context), priority))
+                prefix = (*job.priority, ordinal)
+                found.extend(
+                    (prefix, child_context, children)
+                    for child_context in self.generate_child_contexts(row, context)
+                    if child_context is not None
+                )
         except Exception:  # the SDK's thread shapes the page again, and raises
             return
         response.__dict__[SHAPED_ROWS] = rows

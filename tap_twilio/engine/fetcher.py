@@ -92,6 +92,10 @@ class ListSource(t.Protocol):
 
 #: Priority of a list's further reads (``also_read``) after every child of its first one.
 LATER_READS = sys.maxsize
+#: Lists queued ahead of the SDK (each with its first request built, and its pages once
+#: fetched), at most: further lists named by fetched pages wait as one entry per parent
+#: record, so a fleet of thousands of accounts is not held as jobs all at once.
+LISTS_AHEAD = 1024
 BUFFER_BYTES = 48 * 1024 * 1024
 PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
@@ -100,6 +104,10 @@ PROBE_FACTOR = 8
 FIRST_RESPONSE_SECONDS = 0.1
 #: Longest pause after a 429 without Retry-After (seconds).
 MAX_PAUSE_SECONDS = 5.0
+
+
+#: A parent named by a fetched page: (priority, its children's context, [(index, child)]).
+Named = tuple[tuple, "Context", t.Sequence[tuple[int, ListSource]]]
 
 
 class Job:
@@ -151,9 +159,12 @@ class Fetcher:
         self._response_seconds = FIRST_RESPONSE_SECONDS  # moving average
         self.buffered = 0
         self.waiting_for: Job | None = None
-        #: Child lists named by pages the workers fetched, for the SDK's thread to queue
-        #: (a list's first request reads the state, which only that thread touches).
-        self._discovered: list[tuple[ListSource, Context | None, tuple]] = []
+        #: Parents named by pages the workers fetched, with their child streams, for the
+        #: SDK's thread to queue (a list's first request reads the state, which only that
+        #: thread touches), a window at a time: a heap by priority.
+        self._named: list[tuple[tuple, int, Context, t.Sequence[tuple[int, ListSource]]]] = []
+        #: Lists the SDK read while named lists waited (not to be queued after).
+        self._read_early: set[tuple] = set()
         #: Told of requests, 429s, lists and pages (tap_twilio.engine.progress.Progress).
         self.observer: t.Any = None
 
@@ -194,8 +205,11 @@ class Fetcher:
         observer = self.observer
         if observer is not None:
             observer.list_started(stream, context)
+        key = _job_key(stream, context)
         with self._lock:
-            job = self._jobs.pop(_job_key(stream, context), None)
+            job = self._jobs.pop(key, None)
+            if job is None and self._named:  # perhaps named and not queued yet: never after
+                self._read_early.add(key)
         if job is None:
             job = Job(stream, context, priority)
             if self.parallel and not job.done:
@@ -209,14 +223,14 @@ class Fetcher:
             return
         while True:
             with self._lock:
-                while not job.pages and not job.done and not self._discovered:
+                while not job.pages and not job.done and not self._queue_due():
                     self.waiting_for = job
                     if job in self._parked:
                         self._enqueue(job)
                     self._pages.wait()
                 self.waiting_for = None
-                found, self._discovered = self._discovered, []
-                if not found:
+                due = self._queue_due()
+                if not due:
                     if job.pages:
                         response = job.pages.popleft()
                         self.buffered -= len(response.content or b"")
@@ -227,22 +241,52 @@ class Fetcher:
                     else:
                         return
                     last = job.done and not job.pages
-            if found:
-                # Queued before any page that named them is read, so before the SDK
-                # could ask for one of them.
-                for source, context_, priority_ in found:
-                    self.submit_reads(source, context_, priority_)
+            if due:
+                self._queue_named()
                 continue
             if observer is not None:
                 observer.page_read(stream, response, last)
             yield job, response
 
-    def discovered(self, lists: t.Sequence[tuple[ListSource, Context | None, tuple]]) -> None:
-        """Child lists a worker found in a page it fetched (queued by the SDK's thread)."""
-        if lists:
+    def discovered(self, named: t.Sequence[Named]) -> None:
+        """Parents a worker found in a page it fetched, with their child streams.
+
+        Each is ``(priority, child context, [(index, child stream), ...])``: the lists are
+        queued by the SDK's thread (``_queue_named``), in priority order, while fewer than
+        ``LISTS_AHEAD`` lists are queued and unread.
+        """
+        if named:
             with self._lock:
-                self._discovered.extend(lists)
+                for prefix, context, children in named:
+                    heapq.heappush(self._named, (prefix, next(self._seq), context, children))
                 self._pages.notify_all()
+
+    def _queue_due(self) -> bool:
+        """Named lists wait and there is room ahead of the SDK for them (under the lock)."""
+        return bool(self._named) and len(self._jobs) < LISTS_AHEAD
+
+    def _queue_named(self) -> None:
+        """Queue named lists, first needed first, up to ``LISTS_AHEAD`` (the SDK's thread).
+
+        A list the SDK read before it was queued here (it outran the window) is not queued
+        again: it would be fetched and never read.
+        """
+        while True:
+            with self._lock:
+                if not self._queue_due():
+                    return
+                prefix, _, context, children = heapq.heappop(self._named)
+            for index, child in children:
+                if not child.wants(context):
+                    continue
+                key = _job_key(child, context)
+                if key in self._read_early:
+                    self._read_early.discard(key)
+                    continue
+                self.submit_reads(child, dict(context), (*prefix, index))
+            with self._lock:
+                if not self._named:
+                    self._read_early.clear()
 
     def _inline_pages(self, job: Job) -> t.Iterator[tuple[Job, requests.Response]]:
         while job.next_request is not None:
