@@ -446,9 +446,9 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
 
 
 def test_lists_are_queued_a_window_at_a_time_and_each_read_once(fleet, monkeypatch):
-    """With a window of 16 lists ahead of the SDK (``LISTS_AHEAD``; 1,024 by default),
-    the jobs queued and unread stay near it, whatever the fleet's size (each a built
-    request): the rest wait as one entry per account. Every list the SDK reads is still
+    """With a window of 16 lists (``LISTS_AHEAD``; 1,024 by default), the jobs queued and
+    not started stay near it, whatever the fleet's size (each a built request): the rest
+    wait as one entry per parent. Every list the SDK reads is still
     read once, nothing else is requested, and the records are those of a run without it."""
     from tap_twilio.engine import fetcher as fetching
 
@@ -467,7 +467,7 @@ def test_lists_are_queued_a_window_at_a_time_and_each_read_once(fleet, monkeypat
     def submit(self: Fetcher, stream: t.Any, context: t.Any, priority: tuple) -> None:
         nonlocal peak
         original(self, stream, context, priority)
-        peak = max(peak, len(self._jobs))
+        peak = max(peak, len(self._heap) + len(self._parked))
 
     monkeypatch.setattr(Fetcher, "submit", submit)
     fleet.clear_requests()

@@ -92,11 +92,16 @@ class ListSource(t.Protocol):
 
 #: Priority of a list's further reads (``also_read``) after every child of its first one.
 LATER_READS = sys.maxsize
-#: Lists queued ahead of the SDK (each with its first request built, and its pages once
-#: fetched), at most: further lists named by fetched pages wait as one entry per parent
-#: record, so a fleet of thousands of accounts is not held as jobs all at once.
+#: Lists queued and not started (each with its first request built), at most: further
+#: lists named by fetched pages wait as one entry per parent record, so a fleet of
+#: thousands of accounts is not held as jobs at once. Lists fetched and not read yet are
+#: bounded by ``BUFFER_BYTES``; counting them here would let lists needed late fill the
+#: window while the children the SDK needs next wait behind them.
 LISTS_AHEAD = 1024
 BUFFER_BYTES = 48 * 1024 * 1024
+#: What an unread response costs besides its body (the objects around it), for
+#: ``BUFFER_BYTES``: thousands of small pages of empty lists are not free.
+RESPONSE_BYTES = 4096
 PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
 PROBE_FACTOR = 8
@@ -233,7 +238,7 @@ class Fetcher:
                 if not due:
                     if job.pages:
                         response = job.pages.popleft()
-                        self.buffered -= len(response.content or b"")
+                        self.buffered -= len(response.content or b"") + RESPONSE_BYTES
                         self._enqueue(job)
                         self._release_parked()
                     elif job.error is not None:
@@ -253,7 +258,7 @@ class Fetcher:
 
         Each is ``(priority, child context, [(index, child stream), ...])``: the lists are
         queued by the SDK's thread (``_queue_named``), in priority order, while fewer than
-        ``LISTS_AHEAD`` lists are queued and unread.
+        ``LISTS_AHEAD`` lists are queued and not started.
         """
         if named:
             with self._lock:
@@ -262,8 +267,8 @@ class Fetcher:
                 self._pages.notify_all()
 
     def _queue_due(self) -> bool:
-        """Named lists wait and there is room ahead of the SDK for them (under the lock)."""
-        return bool(self._named) and len(self._jobs) < LISTS_AHEAD
+        """Named lists wait and fewer than ``LISTS_AHEAD`` are queued (under the lock)."""
+        return bool(self._named) and len(self._heap) + len(self._parked) < LISTS_AHEAD
 
     def _queue_named(self) -> None:
         """Queue named lists, first needed first, up to ``LISTS_AHEAD`` (the SDK's thread).
@@ -378,7 +383,7 @@ class Fetcher:
                 self._release_active()
                 if response is not None:
                     job.pages.append(response)
-                    self.buffered += len(response.content or b"")
+                    self.buffered += len(response.content or b"") + RESPONSE_BYTES
                 if job.next_request is None:
                     job.done = True
                 elif len(job.pages) < PAGES_AHEAD:
