@@ -165,8 +165,9 @@ def shard_of(sid: str, count: int) -> int:
 
 
 def shard_shares(log: list[dict], shards: dict[str, set[str]]) -> dict[str, dict[str, float]]:
-    """Each shard's share of a shared limit while all ran: time-averaged in flight, and
-    the requests answered (not 429) in that time, by the shards' accounts."""
+    """Each shard's share of a shared limit while all ran: the time-averaged number of
+    its requests being served (429s aside: they take no place), and the requests served
+    in that time, by the shards' accounts."""
     spans = {}
     for name, accounts in shards.items():
         mine = [r for r in log if account_of(r) in accounts]
@@ -175,7 +176,11 @@ def shard_shares(log: list[dict], shards: dict[str, set[str]]) -> dict[str, dict
     end = min(e for _, e, _ in spans.values())
     shares = {}
     for name, (_, _, mine) in spans.items():
-        held = sum(max(0.0, min(r["ended"], end) - max(r["started"], start)) for r in mine)
+        held = sum(
+            max(0.0, min(r["ended"], end) - max(r["started"], start))
+            for r in mine
+            if r["status"] != 429
+        )
         served = sum(1 for r in mine if r["status"] != 429 and start <= r["ended"] <= end)
         shares[name] = {"in_flight": held / (end - start) if end > start else 0.0, "served": served}
     return shares
