@@ -12,12 +12,12 @@ order, so STATE messages never claim a record that has not been written.
   them in, so what is needed next is fetched first.
 * At most ``max_concurrent_requests`` requests are in flight. Twilio answers 429 (error
   20429) when an account has more requests in flight than it allows, and publishes no
-  number: a 429 lowers the requests allowed in flight to one below the number that were
-  in flight when the throttled request was sent, and the request is retried after a pause
-  of about one response time (not seconds of backoff). Successes raise the number again
-  by one (after as many successes as requests allowed), and probe the level of the last
-  429 only after ``PROBE_FACTOR`` times as many, so a steady limit costs few 429s and a
-  raised one is found.
+  number: a 429 lowers the requests allowed in flight to an eighth (at least one) below
+  the number that were in flight when the throttled request was sent, and the request is
+  retried after a pause of about one response time (not seconds of backoff). Successes
+  raise the number again by one, each level above the last 429's after ``PROBE_FACTOR``
+  times as many successes as requests allowed, so a steady limit costs few 429s, a
+  raised one is found, and shards sharing one limit converge to equal shares.
 * ``Retry-After`` is waited for by the request that got it only: a worker sleeping on it
   does not count against the workers, so the other requests go on.
 * Child lists are queued as soon as a page of their parents arrives (``page_fetched``, in
@@ -146,6 +146,7 @@ class Fetcher:
         self.in_flight = 0
         self._successes = 0
         self._ceiling = self.max_concurrency + 1  # the level of the last 429 (none: above max)
+        self._epoch = 0  # decreases so far: a 429 to a request sent before the last is ignored
         # One lock, three conditions, so that each event wakes only the threads it concerns
         # (waking every thread on every event cost more CPU than the requests themselves).
         self._lock = threading.Lock()
@@ -422,6 +423,7 @@ class Fetcher:
                     self._slots.wait()
                 self.in_flight += 1
                 local.level = self.in_flight
+                local.epoch = self._epoch
             started = time.monotonic()
             try:
                 return fast_path.send(stream, prepared, context)
@@ -445,16 +447,26 @@ class Fetcher:
     # Rate adaptation -------------------------------------------------------------------
 
     def throttled(self) -> None:
-        """Twilio answered 429: allow one request fewer than were in flight when it was sent.
+        """Twilio answered 429: allow an eighth fewer than were in flight when it was sent.
 
         More than Twilio's limit were in flight then (20429: "your account exceeds allowed
-        concurrency"); the level is remembered and probed again only rarely.
+        concurrency"): one fewer at least, an eighth of the level above 8. Each level
+        above the new one is then probed slowly (``succeeded``). The decrease grows with
+        the level so that shards sharing one account's limit converge to equal shares:
+        each probes as often, and the one above its share gives back more when refused
+        (with one fewer each, a shard pushed low at the start stayed low). A single tap
+        at a steady limit pays about 5 % of it for that (at 32: one 429 in ~40 responses
+        times, the level back in 4 slow steps).
         """
         with self._lock:
+            if getattr(self._local, "epoch", self._epoch) < self._epoch:
+                return  # sent before the last decrease: one burst of 429s lowers it once
             level = getattr(self._local, "level", None) or self.allowed
-            self._ceiling = min(self._ceiling, level)
-            self.allowed = max(1, min(self.allowed, level - 1))
+            target = max(1, level - max(1, -(-level // 8)))
+            self.allowed = min(self.allowed, target)
+            self._ceiling = min(self._ceiling, target + 1)
             self._successes = 0
+            self._epoch += 1
         if self.observer is not None:
             self.observer.throttled_once()
 
@@ -482,10 +494,9 @@ class Fetcher:
     def succeeded(self) -> None:
         """A request succeeded: allow one more in flight after a run of successes.
 
-        Up to just below the level of the last 429 that takes ``allowed`` successes in a
-        row; probing that level (and each one above it) takes ``PROBE_FACTOR`` times as
-        many, so a steady limit (Twilio's per-account concurrency) costs few 429s, and a
-        raised one is found.
+        Before any 429 that takes ``allowed`` successes in a row; each level above the one
+        the last 429 left takes ``PROBE_FACTOR`` times as many, so a steady limit
+        (Twilio's per-account concurrency) costs few 429s, and a raised one is found.
         """
         with self._lock:
             if self.allowed >= self.max_concurrency:
