@@ -113,11 +113,13 @@ def fleet(args: argparse.Namespace) -> None:
             built = time.monotonic()
             served = Served(workdir, "--subaccounts", str(n), "--latency-ms", str(args.latency_ms))
             built = time.monotonic() - built
-            config = {**served.config, "max_concurrent_requests": args.concurrency}
-            streams = bench.fleet_streams(config)
-            base_cpu = bench.startup_cpu(config, workdir)
-            run = bench.run_tap(config, None, streams, workdir)
-            log = served.stop()
+            try:
+                config = {**served.config, "max_concurrent_requests": args.concurrency}
+                streams = bench.fleet_streams(config)
+                base_cpu = bench.startup_cpu(config, workdir)
+                run = bench.run_tap(config, None, streams, workdir)
+            finally:
+                log = served.stop()
             requests = len(log)
             chain = longest_chain(log)
             records = sum(len(v) for v in run["records"].values())
@@ -229,13 +231,15 @@ def shards(args: argparse.Namespace) -> None:
             "--max-in-flight",
             str(args.cap),
         )
-        config = served.config
-        streams = bench.fleet_streams(config)
-        started = time.monotonic()
-        procs = run_shards(config, args.shards, args.concurrency, streams, workdir)
-        codes = [p.wait() for p in procs]
-        wall = time.monotonic() - started
-        log = served.stop()
+        try:
+            config = served.config
+            streams = bench.fleet_streams(config)
+            started = time.monotonic()
+            procs = run_shards(config, args.shards, args.concurrency, streams, workdir)
+            codes = [p.wait() for p in procs]
+            wall = time.monotonic() - started
+        finally:
+            log = served.stop()
         accounts = {account_of(r) for r in log} - {None}
         main = config["account_sid"]
         by_shard: dict[str, set[str]] = {}
@@ -250,6 +254,13 @@ def shards(args: argparse.Namespace) -> None:
             f"wall {wall:.1f} s, {len(log):,} requests, "
             f"{sum(1 for r in log if r['status'] == 429):,} answered 429"
         )
+        if args.profile:
+            first = min(r["started"] for r in log)
+            last = max(r["ended"] for r in log)
+            for name, sids in sorted(by_shard.items()):
+                served = [r for r in log if account_of(r) in sids and r["status"] != 429]
+                profile = in_flight(served, first, last, 2.0)
+                print(f"  {name} in flight per 2 s: " + " ".join(f"{x:.0f}" for x in profile))
         for name, share in sorted(shares.items()):
             print(
                 f"  shard {name}: {share['in_flight']:5.1f} in flight on average "
