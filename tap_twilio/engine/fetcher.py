@@ -147,6 +147,7 @@ class Fetcher:
         self._successes = 0
         self._ceiling = self.max_concurrency + 1  # the level of the last 429 (none: above max)
         self._epoch = 0  # decreases so far: a 429 to a request sent before the last is ignored
+        self._served = True  # a request succeeded since the last decrease
         # One lock, three conditions, so that each event wakes only the threads it concerns
         # (waking every thread on every event cost more CPU than the requests themselves).
         self._lock = threading.Lock()
@@ -459,8 +460,12 @@ class Fetcher:
         times, the level back in 4 slow steps).
         """
         with self._lock:
-            if getattr(self._local, "epoch", self._epoch) < self._epoch:
-                return  # sent before the last decrease: one burst of 429s lowers it once
+            if getattr(self._local, "epoch", self._epoch) < self._epoch or not self._served:
+                # Sent before the last decrease (one burst lowers it once), or nothing was
+                # served since: the limit is held by others (shards), and a process that
+                # gave way again on each refusal fell to one while another held the rest.
+                return
+            self._served = False
             level = getattr(self._local, "level", None) or self.allowed
             target = max(1, level - max(1, -(-level // 8)))
             self.allowed = min(self.allowed, target)
@@ -499,6 +504,7 @@ class Fetcher:
         (Twilio's per-account concurrency) costs few 429s, and a raised one is found.
         """
         with self._lock:
+            self._served = True
             if self.allowed >= self.max_concurrency:
                 return
             self._successes += 1
