@@ -7,6 +7,8 @@
     python scripts/benchmark.py --mode memory      # peak RSS at ~10k and ~200k message records
     python scripts/benchmark.py --mode history     # 1,000,000 messages: full, 3 incremental
     python scripts/benchmark.py --mode requests    # CPU per small-page request, per record
+    python scripts/benchmark.py --mode fleet       # main + 200 and 2,000 subaccounts (#17)
+    python scripts/benchmark.py --mode shards      # 2 shards at once sharing --cap in flight
 
 The sandbox runs in this process (in cpu mode, in its own); the tap runs as ``tap-twilio``
 in a child process whose stdout is a pipe read here (as a target would). Figures printed per run:
@@ -38,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import benchmark_fleet  # noqa: E402 - scripts/ is sys.path[0]: --mode fleet, shards
 import benchmark_history  # noqa: E402 - scripts/ is sys.path[0]: --mode history
 import benchmark_requests  # noqa: E402 - --mode requests: CPU per request and per record
 from twilio_sandbox import Sandbox  # noqa: E402
@@ -383,56 +386,6 @@ def empty_account_floor(config: dict, streams: list[str]) -> int:
     )
 
 
-def fleet_shape(sb: Sandbox) -> str:
-    """The fleet's mix, as ``twilio_sandbox.fleet`` decides it for the seed."""
-    from twilio_sandbox import fleet as shape
-
-    accounts = sb.org.gen.accounts
-    kinds = Counter(shape.kind_of(sb.org.seed, accounts[sid].label) for sid in sb.fleet_sids)
-    return f"{kinds['small']} small, {kinds['larger']} larger, {kinds['empty']} empty"
-
-
-def fleet(args: argparse.Namespace) -> None:
-    """The main account + N customer subaccounts (twilio_sandbox.fleet: most small, some
-    empty, a few larger): requests, wall against the latency floor, CPU, memory, state."""
-    latency = args.latency_ms / 1000
-    for n in args.subaccounts or [200, 2000]:
-        with (
-            Sandbox(seed=0, latency=latency, subaccounts=n) as sb,
-            tempfile.TemporaryDirectory() as tmp,
-        ):
-            sb.org.ensure_curated()  # built before the clock starts
-            config = sb.tap_config(max_concurrent_requests=args.concurrency)
-            streams = fleet_streams(config)
-            base_cpu = startup_cpu(config, Path(tmp))
-            sb.clear_requests()
-            run = run_tap(config, None, streams, Path(tmp))
-            requests = len(sb.requests)
-            _, chain = request_floor(config, sb, run["records"], streams)
-            records = sum(len(v) for v in run["records"].values())
-            lower = max(requests * latency / args.concurrency, (chain + 2) * latency)
-            final_state = len(json.dumps(run["state"]))
-            tap_cpu = run["cpu"] - base_cpu
-            print(
-                f"\n== fleet: main + {len(sb.accounts) - 1} subaccounts ({n} fleet: "
-                f"{fleet_shape(sb)}), {args.latency_ms:.0f} ms per response, "
-                f"{args.concurrency} in flight"
-            )
-            print(f"records            {records:>12,}")
-            print(f"requests           {requests:>12,}")
-            print(f"wall seconds       {run['wall']:>12.2f}")
-            if latency:
-                print(
-                    f"latency floor s    {lower:>12.2f}   (wall/floor {run['wall'] / lower:.2f}; "
-                    f"longest chain {chain} pages)"
-                )
-            print(f"tap CPU seconds    {run['cpu']:>12.2f}   (start-up {base_cpu:.2f} s)")
-            print(f"tap CPU ms/request {1000 * tap_cpu / requests:>12.3f}   (records included)")
-            print(f"peak RSS MB        {run['rss_mb']:>12.1f}")
-            print(f"STATE messages     {run['state_count']:>12,}")
-            print(f"STATE bytes        {run['state_bytes']:>12,}   (final STATE {final_state:,})")
-
-
 def limit(args: argparse.Namespace) -> None:
     """Twilio's concurrency limit below the configured concurrency, against a run at it."""
     latency = args.latency_ms / 1000
@@ -467,7 +420,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--mode",
-        choices=["pipeline", "cpu", "memory", "fleet", "limit", "history", "requests"],
+        choices=["pipeline", "cpu", "memory", "fleet", "limit", "shards", "history", "requests"],
         default="pipeline",
     )
     parser.add_argument("--latency-ms", type=float, default=100.0)
@@ -489,14 +442,16 @@ def main() -> int:
         action="append",
         help="fleet mode: subaccounts in the sandbox (repeatable; default 200 and 2000)",
     )
-    parser.add_argument("--cap", type=int, default=4, help="limit mode: the sandbox's cap")
-    parser.add_argument("--fleet", type=int, default=20, help="limit mode: extra subaccounts")
+    parser.add_argument("--cap", type=int, default=4, help="limit/shards: the sandbox's cap")
+    parser.add_argument("--fleet", type=int, default=20, help="limit/shards: subaccounts")
+    benchmark_fleet.add_arguments(parser)
     benchmark_history.add_arguments(parser)  # --mode history: a long account (issue #15)
     benchmark_requests.add_arguments(parser)  # --mode requests: --baseline
     args = parser.parse_args()
     if args.scale is None:
         args.scale = 1.0 if args.mode == "limit" else 9.0
-    modes = {"pipeline": pipeline, "cpu": cpu, "memory": memory, "fleet": fleet, "limit": limit}
+    modes = {"pipeline": pipeline, "cpu": cpu, "memory": memory, "limit": limit}
+    modes["fleet"], modes["shards"] = benchmark_fleet.fleet, benchmark_fleet.shards
     modes["history"] = benchmark_history.history
     modes["requests"] = benchmark_requests.requests_mode
     modes[args.mode](args)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 import typing as t
 from collections import Counter
 
@@ -331,15 +333,24 @@ def test_metric_lines_come_back_on_request(sandbox, tmp_path):
 def test_429_lowers_concurrency_to_below_its_level_and_regrows():
     fetcher = Fetcher(8)
     fetcher._local.level = 7  # the 429 came with 7 requests in flight
+    fetcher._local.epoch = fetcher._epoch
     fetcher.throttled()
     assert fetcher.allowed == 6
     fetcher._local.level = 6
+    fetcher.throttled()  # nothing served since the last decrease: others hold the limit
+    assert fetcher.allowed == 6
+    fetcher.succeeded()
+    fetcher.throttled()  # sent before the last decrease: one burst lowers it once
+    assert fetcher.allowed == 6
+    fetcher._local.epoch = fetcher._epoch
     fetcher.throttled()
     assert fetcher.allowed == 5
+    fetcher.succeeded()
     fetcher._local.level = 8  # sent before the others shrank it: no lower than now
+    fetcher._local.epoch = fetcher._epoch
     fetcher.throttled()
     assert fetcher.allowed == 5
-    for _ in range(5 * 8 - 1):  # probing the level of the last 429 takes 8x as long
+    for _ in range(5 * 8 - 1):  # each level above the last 429's takes 8x as long
         fetcher.succeeded()
     assert fetcher.allowed == 5
     fetcher.succeeded()
@@ -347,6 +358,20 @@ def test_429_lowers_concurrency_to_below_its_level_and_regrows():
     for _ in range(6 * 8 + 7 * 8):  # that level held: the next ones are probed as slowly
         fetcher.succeeded()
     assert fetcher.allowed == 8
+
+
+def test_429_lowers_by_an_eighth_of_the_level():
+    """The decrease grows with the level: shards sharing a limit converge to equal shares."""
+    fetcher = Fetcher(32)
+    fetcher._local.level = 32
+    fetcher._local.epoch = fetcher._epoch
+    fetcher.throttled()
+    assert fetcher.allowed == 28
+    fetcher.succeeded()
+    fetcher._local.level = 17
+    fetcher._local.epoch = fetcher._epoch
+    fetcher.throttled()
+    assert fetcher.allowed == 14
 
 
 def test_429_without_retry_after_waits_about_one_response_time(fresh_sandbox, no_sleep):
@@ -399,11 +424,14 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
     named: list[tuple[str, str]] = []
     original = Fetcher.discovered
 
-    def spy(self: Fetcher, lists: t.Sequence[tuple]) -> None:
+    def spy(self: Fetcher, parents: t.Sequence[tuple]) -> None:
         named.extend(
-            (source.name, json.dumps(dict(ctx or {}), sort_keys=True)) for source, ctx, _ in lists
+            (source.name, json.dumps(dict(ctx or {}), sort_keys=True))
+            for _, ctx, children in parents
+            for _, source in children
+            if source.wants(ctx)
         )
-        original(self, lists)
+        original(self, parents)
 
     monkeypatch.setattr(Fetcher, "discovered", spy)
     grandchildren = [
@@ -411,8 +439,9 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
         "queue_members",
         "conference_participants",
         "conference_recordings",
+        "message_media",  # messages are filtered as read (a whole scan): named early too
     ]
-    streams = ["accounts", "addresses", "queues", "conferences", *grandchildren]
+    streams = ["accounts", "addresses", "queues", "conferences", "messages", *grandchildren]
     fleet.clear_requests()
     result = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
     early = Counter(name for name, _ in named)
@@ -423,6 +452,7 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
         ("queue_members", "/Members.json"),
         ("conference_participants", "/Participants.json"),
         ("conference_recordings", "/Recordings.json"),
+        ("message_media", "/Media.json"),
     ):
         read = [
             r
@@ -438,3 +468,98 @@ def test_lists_of_lists_are_queued_by_the_worker_that_fetched_their_parents(flee
         for r in fleet.requests
     )
     assert max(pages.values()) == 1
+
+
+def test_lists_are_queued_a_window_at_a_time_and_each_read_once(fleet, monkeypatch):
+    """With a window of 16 lists (``LISTS_AHEAD``; 1,024 by default), the jobs queued and
+    not started stay near it, whatever the fleet's size (each a built request): the rest
+    wait as one entry per parent. Every list the SDK reads is still
+    read once, nothing else is requested, and the records are those of a run without it."""
+    from tap_twilio.engine import fetcher as fetching
+
+    streams = ["accounts", "addresses", "dependent_phone_numbers", "messages", "message_media"]
+    streams += ["queues", "queue_members", "keys", "usage_records", "conversation_services"]
+    fleet.clear_requests()
+    wide = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
+    wide_requests = Counter(
+        (r.username, r.path, str(sorted(r.query.items()))) for r in fleet.requests
+    )
+
+    monkeypatch.setattr(fetching, "LISTS_AHEAD", 16)
+    peak = 0
+    original = Fetcher.submit
+
+    def submit(self: Fetcher, stream: t.Any, context: t.Any, priority: tuple) -> None:
+        nonlocal peak
+        original(self, stream, context, priority)
+        peak = max(peak, len(self._heap) + len(self._parked))
+
+    monkeypatch.setattr(Fetcher, "submit", submit)
+    fleet.clear_requests()
+    narrow = run_tap(fleet.tap_config(max_concurrent_requests=16), streams=streams)
+    requests = Counter((r.username, r.path, str(sorted(r.query.items()))) for r in fleet.requests)
+    assert requests == wide_requests
+    assert max(requests.values()) == 1
+    # One account's lists may be queued past the window (its lists go in together).
+    assert 16 <= peak <= 16 + len(streams), peak
+    for stream in streams:
+        assert sorted(_keys(narrow, stream)) == sorted(_keys(wide, stream)), stream
+
+
+def _served_in_flight(requests: list, start: float, end: float) -> float:
+    """Time-averaged requests being served (429s take no place) between start and end."""
+    held = sum(
+        max(0.0, min(r.ended, end) - max(r.started, start)) for r in requests if r.status != 429
+    )
+    return held / (end - start)
+
+
+TAP = [sys.executable, "-m", "tap_twilio"]
+SHARED_FLEET = 200  # the shards overlap ~15 s at 16 in flight each (100 ms a response)
+
+
+@pytest.mark.slow
+def test_shards_running_at_once_share_the_limit_fairly(tmp_path):
+    """Two shards at 32 in flight each, at the same time, against an account limit of 32
+    (Twilio counts the main account's subaccounts together): while both run, each is
+    served at most 1.25x its fair share (16) and none is starved, measured from the
+    sandbox's log (a request's account tells its shard), not from seconds. With one fewer
+    per 429, the shard pushed down at the start stayed at 0.41 of its share while the
+    other held 1.46."""
+    limit, count = 32, 2
+    with Sandbox(seed=5, subaccounts=SHARED_FLEET, latency=0.1) as sb:
+        sb.faults.max_in_flight = limit
+        catalog = tmp_path / "catalog.json"
+        catalog.write_text(json.dumps(catalog_for(sb.tap_config(), FLEET_STREAMS)))
+        procs = []
+        for i in range(1, count + 1):
+            config = sb.tap_config(max_concurrent_requests=32, account_shard=f"{i}/{count}")
+            path = write_config(tmp_path, config, f"shard-{i}.json")
+            procs.append(
+                subprocess.Popen(
+                    [*TAP, "--config", str(path), "--catalog", str(catalog)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        assert [p.wait(timeout=600) for p in procs] == [0] * count
+        log = sb.requests
+        main = sb.account_sid
+    by_shard: dict[int, list] = {}
+    for r in log:
+        parts = r.path.split("/Accounts/", 1)
+        sid = parts[1][:34] if len(parts) == 2 and parts[1][:2] == "AC" else r.username
+        if sid and sid.startswith("AC"):
+            shard = 1 if sid == main else _shard_of(sid, count)
+            by_shard.setdefault(shard, []).append(r)
+    assert sorted(by_shard) == [1, 2]
+    assert any(r.status == 429 for r in log), "the limit was never reached"
+    start = max(min(r.started for r in rs) for rs in by_shard.values())
+    end = min(max(r.ended for r in rs) for rs in by_shard.values())
+    assert end - start > 5, "the shards hardly overlapped"
+    fair = limit / count
+    shares = {i: _served_in_flight(rs, start, end) / fair for i, rs in by_shard.items()}
+    # No shard above 1.25x its share (none holds the limit), none starved: the shares
+    # swing around the fair one (0.72-1.12 measured), the start no longer decides them.
+    assert max(shares.values()) <= 1.25, shares
+    assert min(shares.values()) >= 0.6, shares

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import signal
 import sys
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
         help="credentials written by --write-config (default token)",
     )
     p.add_argument("--write-config", metavar="PATH", help="write a ready-to-use tap config here")
+    p.add_argument(
+        "--request-log",
+        metavar="PATH",
+        help="on exit, write the request log here (JSON lines: method, path, query, status, "
+        "username, fault, started, ended)",
+    )
     return p
 
 
@@ -104,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.wait(0.5):
         pass
     sandbox.stop()
+    if args.request_log:
+        with Path(args.request_log).open("w", encoding="utf-8") as out:
+            for record in sandbox.requests:
+                out.write(json.dumps(dataclasses.asdict(record)) + "\n")
     return 0
 
 

@@ -50,6 +50,8 @@ class RequestRecord:
         username: Basic-auth username (account or API key SID), None if absent.
         fault: Fault applied (``"429"``, ``"drop"``, ...) or None.
         form: Decoded form body of POSTs.
+        started: When the sandbox began serving it (``time.time()``, seconds).
+        ended: When it was logged, just before the answer was sent.
     """
 
     method: str
@@ -60,6 +62,8 @@ class RequestRecord:
     username: str | None
     fault: str | None = None
     form: dict[str, list[str]] = field(default_factory=dict)
+    started: float = 0.0
+    ended: float = 0.0
 
 
 def multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

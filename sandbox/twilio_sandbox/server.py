@@ -428,15 +428,22 @@ class Sandbox:
             status=0,
             username=username,
             form=multi(form),
+            started=time.time(),
         )
         in_flight = self._engine.enter()
         logged = False
+        counted = True
         try:
             target = path + ("?" + raw_query if raw_query else "")
             action = self._engine.scripted(target) or self._engine.random_fault(in_flight)
             if action is not None and action.kind == "delay":
                 _sleep(float(action.opts.get("seconds", 1.0)))
                 action = None
+            if action is not None and action.source == "concurrency":
+                # Refused at the door: it takes no place from the requests being served
+                # (else each 429 would cause more, and shards sharing the cap starve).
+                counted = False
+                self._engine.leave()
             record.fault = action.kind if action is not None else None
             response = self._respond(
                 action, handler, product, path, query, form, principal, base_for
@@ -447,17 +454,21 @@ class Sandbox:
             # Log before answering, so a client sees its request in the log once answered.
             self._log(record)
             logged = True
-            self._engine.leave()  # before answering: sequential clients never overlap
+            if counted:
+                self._engine.leave()  # before answering: sequential clients never overlap
+                counted = False
             if action is not None and action.kind == "drop":
                 handler.close_connection = True
                 return
             self._send(handler, response, truncate=action is not None and action.kind == "truncate")
         finally:
-            if not logged:
+            if counted:
                 self._engine.leave()
+            if not logged:
                 self._log(record)
 
     def _log(self, record: RequestRecord) -> None:
+        record.ended = time.time()
         with self._requests_lock:
             self._requests.append(record)
 

@@ -2,11 +2,22 @@
 
 The SDK reads a parent's child lists right after writing the parent record. The fetcher
 reads them ahead (``tap_twilio.engine.fetcher``); this mixin of ``TwilioStream`` names
-them: in the worker that fetched the parents' page when every record of that list read is
-emitted (``page_fetched``), else in the SDK's thread as it reads the page
+them in the worker that fetched the parents' page (``page_fetched``) whenever which of
+its records are emitted can be told there, else in the SDK's thread as it reads the page
 (``_read_ahead_children``). Queuing them only when the SDK reached the page left a fleet's
 workers idle: each subaccount has lists of lists (addresses and their numbers, queues and
-their members, conferences and their participants), and the SDK waited for each.
+their members, conferences and their participants, messages and their media), and the SDK
+waited for each.
+
+Which records of a list are emitted is told in the worker (``children_filter``) for the
+first read of a partition's list: every record, each SID once, or, for lists whose records
+are filtered as they are read (messages, calls and conversations when the whole list is
+scanned for changes), a copy of the partition's ``ReadPlan`` made when the list is queued.
+Its decision for the first list depends only on the record and the partition's state at
+the start of the run (the window's start, the open SIDs, the last reconciliation: each
+fixed for the run), so the copy keeps exactly the records the SDK's plan will. The further
+reads of a list (``also_read``, ``open_lists``, follow-ups by SID) drop what an earlier read
+emitted: their children are still named by the SDK's thread.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ from __future__ import annotations
 import typing as t
 from functools import cached_property
 
-from tap_twilio.engine.changes import LIST_KEY
+from tap_twilio.engine.changes import LIST_KEY, ReadPlan, once_each
 
 if t.TYPE_CHECKING:
     import requests
@@ -62,13 +73,16 @@ class ChildReadAhead:
     def page_fetched(self, job: Job, response: requests.Response) -> None:
         """A worker fetched a page: shape its records and name their child lists now.
 
-        Only for lists whose every record is emitted (one read of the list, no scan that
-        drops unchanged records): a child list is queued only for a record that will be
-        written, so no request is made that the SDK would not make. The SDK's thread
-        queues them (``Fetcher.discovered``) before it reads this page.
+        Only for the records the SDK will emit (``children_filter``): a child list is
+        queued only for a record that will be written, so no request is made that the SDK
+        would not make. The parents are handed to the fetcher (``Fetcher.discovered``)
+        before the SDK can read this page; the SDK's thread queues their lists a window
+        at a time.
         """
         context = job.context
-        if not self._children_read or not self._children_known_early(context):
+        emitted = job.children_filter
+        children = self._children_read
+        if emitted is None or not children:
             return
         try:
             rows = [
@@ -78,25 +92,39 @@ class ChildReadAhead:
             ]
             found: list[t.Any] = []
             for row in rows:
+                if not emitted(row):
+                    continue
                 ordinal = job.children_ordinal
                 job.children_ordinal += 1
-                for child_context in self.generate_child_contexts(row, context):
-                    if child_context is None:
-                        continue
-                    for index, child in self._children_read:
-                        if child.wants(child_context):
-                            priority = (*job.priority, ordinal, index)
-                            found.append((child, dict(child_context), priority))
+                prefix = (*job.priority, ordinal)
+                found.extend(
+                    (prefix, child_context, children)
+                    for child_context in self.generate_child_contexts(row, context)
+                    if child_context is not None
+                )
         except Exception:  # the SDK's thread shapes the page again, and raises
             return
         response.__dict__[SHAPED_ROWS] = rows
         self.fetcher.discovered(found)
 
-    def _children_known_early(self, list_context: Context | None) -> bool:
-        """Whether every record of this list read is emitted (then children are known)."""
-        if self.also_read or LIST_KEY in (list_context or {}):
-            return False
-        return not (self._follows_changes and self.scanning)
+    def children_filter(self, list_context: Context | None) -> t.Callable[[dict], bool] | None:
+        """Which records of a list read the SDK will emit, told by a worker (None: not there).
+
+        Called in the SDK's thread when the list is queued (the plan reads the state); the
+        filter is then called by the workers, page after page, on this read's records only.
+        """
+        if not self._children_read or LIST_KEY in (list_context or {}):
+            return None
+        if self._follows_changes:
+            try:
+                plan = ReadPlan(t.cast("t.Any", self), list_context)  # as the SDK will start it
+            except Exception:  # a broken state: the SDK's thread says so when it reads
+                return None
+            return lambda row: plan.keep(row, list_context)
+        if self.also_read:  # read again with other parameters: each SID once
+            once = once_each()
+            return lambda row: once(row, list_context)
+        return _every
 
     def _read_ahead_children(self, job: Job, rows: list[dict], context: Context | None) -> None:
         """Queue the child lists these parent records imply, in the order the SDK reads them."""
@@ -112,4 +140,8 @@ class ChildReadAhead:
                 for index, child in children:
                     if child.wants(child_context):
                         priority = (*job.priority, ordinal, index)
-                        self.fetcher.submit(child, dict(child_context), priority)
+                        self.fetcher.submit_reads(child, dict(child_context), priority)
+
+
+def _every(row: dict) -> bool:
+    return True

@@ -12,12 +12,12 @@ order, so STATE messages never claim a record that has not been written.
   them in, so what is needed next is fetched first.
 * At most ``max_concurrent_requests`` requests are in flight. Twilio answers 429 (error
   20429) when an account has more requests in flight than it allows, and publishes no
-  number: a 429 lowers the requests allowed in flight to one below the number that were
-  in flight when the throttled request was sent, and the request is retried after a pause
-  of about one response time (not seconds of backoff). Successes raise the number again
-  by one (after as many successes as requests allowed), and probe the level of the last
-  429 only after ``PROBE_FACTOR`` times as many, so a steady limit costs few 429s and a
-  raised one is found.
+  number: a 429 lowers the requests allowed in flight to an eighth (at least one) below
+  the number that were in flight when the throttled request was sent, and the request is
+  retried after a pause of about one response time (not seconds of backoff). Successes
+  raise the number again by one, each level above the last 429's after ``PROBE_FACTOR``
+  times as many successes as requests allowed, so a steady limit costs few 429s, a
+  raised one is found, and shards sharing one limit converge to equal shares.
 * ``Retry-After`` is waited for by the request that got it only: a worker sleeping on it
   does not count against the workers, so the other requests go on.
 * Child lists are queued as soon as a page of their parents arrives (``page_fetched``, in
@@ -33,6 +33,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import sys
 import threading
 import time
 import typing as t
@@ -73,6 +74,12 @@ class ListSource(t.Protocol):
     def wants(self, context: Context | None) -> bool:
         """Whether the list is still to be read (its account may have been refused)."""
 
+    def list_contexts(self, context: Context | None) -> list[Context | None]:
+        """The reads of the list a run makes for a context (the first is ``context``)."""
+
+    def children_filter(self, context: Context | None) -> t.Callable[[dict], bool] | None:
+        """Which records of this read are emitted, told in a worker (None: not there)."""
+
     def request_decorator(self, func: t.Callable) -> t.Callable:
         """The SDK's retrying wrapper around one request."""
 
@@ -83,7 +90,18 @@ class ListSource(t.Protocol):
         """A page arrived (worker thread, before the SDK sees it): queue its child lists."""
 
 
+#: Priority of a list's further reads (``also_read``) after every child of its first one.
+LATER_READS = sys.maxsize
+#: Lists queued and not started (each with its first request built), at most: further
+#: lists named by fetched pages wait as one entry per parent record, so a fleet of
+#: thousands of accounts is not held as jobs at once. Lists fetched and not read yet are
+#: bounded by ``BUFFER_BYTES``; counting them here would let lists needed late fill the
+#: window while the children the SDK needs next wait behind them.
+LISTS_AHEAD = 1024
 BUFFER_BYTES = 48 * 1024 * 1024
+#: What an unread response costs besides its body (the objects around it), for
+#: ``BUFFER_BYTES``: thousands of small pages of empty lists are not free.
+RESPONSE_BYTES = 4096
 PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
 PROBE_FACTOR = 8
@@ -91,6 +109,10 @@ PROBE_FACTOR = 8
 FIRST_RESPONSE_SECONDS = 0.1
 #: Longest pause after a 429 without Retry-After (seconds).
 MAX_PAUSE_SECONDS = 5.0
+
+
+#: A parent named by a fetched page: (priority, its children's context, [(index, child)]).
+Named = tuple[tuple, "Context", t.Sequence[tuple[int, ListSource]]]
 
 
 class Job:
@@ -107,8 +129,12 @@ class Job:
         self.queued = False
         self.fetching = False
         self.children_ordinal = 0
+        #: Which records the SDK will emit, for the worker that names their child lists.
+        self.children_filter: t.Callable[[dict], bool] | None = None
         if self.next_request is None:
             self.done = True
+        else:
+            self.children_filter = stream.children_filter(context)
 
 
 class Fetcher:
@@ -120,6 +146,8 @@ class Fetcher:
         self.in_flight = 0
         self._successes = 0
         self._ceiling = self.max_concurrency + 1  # the level of the last 429 (none: above max)
+        self._epoch = 0  # decreases so far: a 429 to a request sent before the last is ignored
+        self._served = True  # a request succeeded since the last decrease
         # One lock, three conditions, so that each event wakes only the threads it concerns
         # (waking every thread on every event cost more CPU than the requests themselves).
         self._lock = threading.Lock()
@@ -138,9 +166,12 @@ class Fetcher:
         self._response_seconds = FIRST_RESPONSE_SECONDS  # moving average
         self.buffered = 0
         self.waiting_for: Job | None = None
-        #: Child lists named by pages the workers fetched, for the SDK's thread to queue
-        #: (a list's first request reads the state, which only that thread touches).
-        self._discovered: list[tuple[ListSource, Context | None, tuple]] = []
+        #: Parents named by pages the workers fetched, with their child streams, for the
+        #: SDK's thread to queue (a list's first request reads the state, which only that
+        #: thread touches), a window at a time: a heap by priority.
+        self._named: list[tuple[tuple, int, Context, t.Sequence[tuple[int, ListSource]]]] = []
+        #: Lists the SDK read while named lists waited (not to be queued after).
+        self._read_early: set[tuple] = set()
         #: Told of requests, 429s, lists and pages (tap_twilio.engine.progress.Progress).
         self.observer: t.Any = None
 
@@ -165,6 +196,17 @@ class Fetcher:
             if not job.done:
                 self._enqueue(job)
 
+    def submit_reads(self, stream: ListSource, context: Context | None, priority: tuple) -> None:
+        """Queue a list and the further reads the run makes of it (``list_contexts``).
+
+        The further reads (another status of video rooms, the open conversations) were
+        queued only when the SDK started the list: one response time per account.
+        """
+        reads = stream.list_contexts(context)
+        self.submit(stream, context, priority)
+        for k, later in enumerate(reads[1:]):
+            self.submit(stream, later, (*priority, LATER_READS, k))
+
     def pages(
         self, stream: ListSource, context: Context | None, priority: tuple
     ) -> t.Iterator[tuple[Job, requests.Response]]:
@@ -172,8 +214,11 @@ class Fetcher:
         observer = self.observer
         if observer is not None:
             observer.list_started(stream, context)
+        key = _job_key(stream, context)
         with self._lock:
-            job = self._jobs.pop(_job_key(stream, context), None)
+            job = self._jobs.pop(key, None)
+            if job is None and self._named:  # perhaps named and not queued yet: never after
+                self._read_early.add(key)
         if job is None:
             job = Job(stream, context, priority)
             if self.parallel and not job.done:
@@ -187,17 +232,17 @@ class Fetcher:
             return
         while True:
             with self._lock:
-                while not job.pages and not job.done and not self._discovered:
+                while not job.pages and not job.done and not self._queue_due():
                     self.waiting_for = job
                     if job in self._parked:
                         self._enqueue(job)
                     self._pages.wait()
                 self.waiting_for = None
-                found, self._discovered = self._discovered, []
-                if not found:
+                due = self._queue_due()
+                if not due:
                     if job.pages:
                         response = job.pages.popleft()
-                        self.buffered -= len(response.content or b"")
+                        self.buffered -= len(response.content or b"") + RESPONSE_BYTES
                         self._enqueue(job)
                         self._release_parked()
                     elif job.error is not None:
@@ -205,22 +250,52 @@ class Fetcher:
                     else:
                         return
                     last = job.done and not job.pages
-            if found:
-                # Queued before any page that named them is read, so before the SDK
-                # could ask for one of them.
-                for source, context_, priority_ in found:
-                    self.submit(source, context_, priority_)
+            if due:
+                self._queue_named()
                 continue
             if observer is not None:
                 observer.page_read(stream, response, last)
             yield job, response
 
-    def discovered(self, lists: t.Sequence[tuple[ListSource, Context | None, tuple]]) -> None:
-        """Child lists a worker found in a page it fetched (queued by the SDK's thread)."""
-        if lists:
+    def discovered(self, named: t.Sequence[Named]) -> None:
+        """Parents a worker found in a page it fetched, with their child streams.
+
+        Each is ``(priority, child context, [(index, child stream), ...])``: the lists are
+        queued by the SDK's thread (``_queue_named``), in priority order, while fewer than
+        ``LISTS_AHEAD`` lists are queued and not started.
+        """
+        if named:
             with self._lock:
-                self._discovered.extend(lists)
+                for prefix, context, children in named:
+                    heapq.heappush(self._named, (prefix, next(self._seq), context, children))
                 self._pages.notify_all()
+
+    def _queue_due(self) -> bool:
+        """Named lists wait and fewer than ``LISTS_AHEAD`` are queued (under the lock)."""
+        return bool(self._named) and len(self._heap) + len(self._parked) < LISTS_AHEAD
+
+    def _queue_named(self) -> None:
+        """Queue named lists, first needed first, up to ``LISTS_AHEAD`` (the SDK's thread).
+
+        A list the SDK read before it was queued here (it outran the window) is not queued
+        again: it would be fetched and never read.
+        """
+        while True:
+            with self._lock:
+                if not self._queue_due():
+                    return
+                prefix, _, context, children = heapq.heappop(self._named)
+            for index, child in children:
+                if not child.wants(context):
+                    continue
+                key = _job_key(child, context)
+                if key in self._read_early:
+                    self._read_early.discard(key)
+                    continue
+                self.submit_reads(child, dict(context), (*prefix, index))
+            with self._lock:
+                if not self._named:
+                    self._read_early.clear()
 
     def _inline_pages(self, job: Job) -> t.Iterator[tuple[Job, requests.Response]]:
         while job.next_request is not None:
@@ -312,7 +387,7 @@ class Fetcher:
                 self._release_active()
                 if response is not None:
                     job.pages.append(response)
-                    self.buffered += len(response.content or b"")
+                    self.buffered += len(response.content or b"") + RESPONSE_BYTES
                 if job.next_request is None:
                     job.done = True
                 elif len(job.pages) < PAGES_AHEAD:
@@ -351,6 +426,7 @@ class Fetcher:
                     self._slots.wait()
                 self.in_flight += 1
                 local.level = self.in_flight
+                local.epoch = self._epoch
             started = time.monotonic()
             try:
                 return fast_path.send(stream, prepared, context)
@@ -374,16 +450,30 @@ class Fetcher:
     # Rate adaptation -------------------------------------------------------------------
 
     def throttled(self) -> None:
-        """Twilio answered 429: allow one request fewer than were in flight when it was sent.
+        """Twilio answered 429: allow an eighth fewer than were in flight when it was sent.
 
         More than Twilio's limit were in flight then (20429: "your account exceeds allowed
-        concurrency"); the level is remembered and probed again only rarely.
+        concurrency"): one fewer at least, an eighth of the level above 8. Each level
+        above the new one is then probed slowly (``succeeded``). The decrease grows with
+        the level so that shards sharing one account's limit converge to equal shares:
+        each probes as often, and the one above its share gives back more when refused
+        (with one fewer each, a shard pushed low at the start stayed low). A single tap
+        at a steady limit pays about 5 % of it for that (at 32: one 429 in ~40 responses
+        times, the level back in 4 slow steps).
         """
         with self._lock:
+            if getattr(self._local, "epoch", self._epoch) < self._epoch or not self._served:
+                # Sent before the last decrease (one burst lowers it once), or nothing was
+                # served since: the limit is held by others (shards), and a process that
+                # gave way again on each refusal fell to one while another held the rest.
+                return
+            self._served = False
             level = getattr(self._local, "level", None) or self.allowed
-            self._ceiling = min(self._ceiling, level)
-            self.allowed = max(1, min(self.allowed, level - 1))
+            target = max(1, level - max(1, -(-level // 8)))
+            self.allowed = min(self.allowed, target)
+            self._ceiling = min(self._ceiling, target + 1)
             self._successes = 0
+            self._epoch += 1
         if self.observer is not None:
             self.observer.throttled_once()
 
@@ -411,12 +501,12 @@ class Fetcher:
     def succeeded(self) -> None:
         """A request succeeded: allow one more in flight after a run of successes.
 
-        Up to just below the level of the last 429 that takes ``allowed`` successes in a
-        row; probing that level (and each one above it) takes ``PROBE_FACTOR`` times as
-        many, so a steady limit (Twilio's per-account concurrency) costs few 429s, and a
-        raised one is found.
+        Before any 429 that takes ``allowed`` successes in a row; each level above the one
+        the last 429 left takes ``PROBE_FACTOR`` times as many, so a steady limit
+        (Twilio's per-account concurrency) costs few 429s, and a raised one is found.
         """
         with self._lock:
+            self._served = True
             if self.allowed >= self.max_concurrency:
                 return
             self._successes += 1
