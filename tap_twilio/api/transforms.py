@@ -126,13 +126,12 @@ class RecordShaping(_Stream):
             value = row.get(name)
             if isinstance(value, str):
                 row[name] = coerce_number(value, kind)
-        for name in self._rfc2822_fields:
+        # The 2010 API dates in RFC 2822; product APIs in ISO 8601, but some /v1 lists (IAM
+        # keys) in RFC 2822 too, which starts with the weekday ("Fri, 27 Feb 2026 …").
+        every = self.product == "api"
+        for name in self._date_time_fields:
             value = row.get(name)
-            if value:
-                row[name] = rfc2822_to_iso(value)
-        for name in self._product_date_fields:
-            value = row.get(name)
-            if isinstance(value, str) and value[:1].isalpha():  # "Fri, 27 Feb 2026 …"
+            if value and (every or (isinstance(value, str) and value[:1].isalpha())):
                 row[name] = rfc2822_to_iso(value)
         return row
 
@@ -152,21 +151,8 @@ class RecordShaping(_Stream):
         return tuple(pairs)
 
     @cached_property
-    def _product_date_fields(self) -> tuple[str, ...]:
-        """Timestamps of a product API: ISO 8601, but RFC 2822 on some /v1 lists (IAM keys)."""
-        if self.product == "api":
-            return ()
-        return tuple(
-            name
-            for name, prop in self.schema.get("properties", {}).items()
-            if prop.get("format") == "date-time"
-        )
-
-    @cached_property
-    def _rfc2822_fields(self) -> tuple[str, ...]:
-        """Timestamp fields sent as RFC 2822 strings (the 2010 API only)."""
-        if self.product != "api":
-            return ()
+    def _date_time_fields(self) -> tuple[str, ...]:
+        """Timestamp fields (``format: date-time`` in the schema)."""
         return tuple(
             name
             for name, prop in self.schema.get("properties", {}).items()

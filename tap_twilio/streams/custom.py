@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import requests
 from singer_sdk.streams.core import Stream
 
-from tap_twilio.api.openapi import find_spec_list
+from tap_twilio.api.openapi import PLACEHOLDER, find_spec_list
 from tap_twilio.engine.client import (
     CoreStream,
     ProductStream,
@@ -72,7 +72,6 @@ PRODUCTS = (
     "preview-iam",
 )
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-PLACEHOLDER = re.compile(r"\{([^}]*)\}")
 JSON_TYPES = {
     bool: "boolean",
     int: "integer",
