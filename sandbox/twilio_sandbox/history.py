@@ -16,6 +16,16 @@ history's records share (``Status``, ``State``), so it keeps a prefix, a suffix,
 none of the records. The history's records are final and dated (delivered messages,
 completed calls, closed conversations): the records that change are the stored ones.
 
+What it follows of Twilio: the lists' filters and order are those the stored records get
+(Messages by ``DateSent``, most recent first, with ``DateSent>``/``DateSent<``:
+https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources ;
+Calls with ``Status`` and ``StartTime>``:
+https://www.twilio.com/docs/voice/api/call-resource#read-multiple-call-resources ;
+Conversations with ``State`` and ``StartDate``/``EndDate``:
+https://www.twilio.com/docs/conversations/api/service-conversation-resource ), paged with
+``PageToken`` as the routes page the rest. A history spans 397 days by default, inside the
+400 days of messages and calls Twilio keeps (``RETENTION_DAYS``).
+
 ``update_history`` changes a history record as ``Sandbox.update`` changes a stored one: the
 record is first moved into the store (and out of the history).
 """
