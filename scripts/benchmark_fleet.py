@@ -261,6 +261,11 @@ def shards(args: argparse.Namespace) -> None:
                 served = [r for r in log if account_of(r) in sids and r["status"] != 429]
                 profile = in_flight(served, first, last, 2.0)
                 print(f"  {name} in flight per 2 s: " + " ".join(f"{x:.0f}" for x in profile))
+                refused = [0] * len(profile)
+                for r in log:
+                    if account_of(r) in sids and r["status"] == 429:
+                        refused[min(len(refused) - 1, int((r["started"] - first) / 2.0))] += 1
+                print(f"  {name} 429s per 2 s:      " + " ".join(f"{x}" for x in refused))
         for name, share in sorted(shares.items()):
             print(
                 f"  shard {name}: {share['in_flight']:5.1f} in flight on average "

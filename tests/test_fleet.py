@@ -328,50 +328,6 @@ def test_metric_lines_come_back_on_request(sandbox, tmp_path):
 # ---------------------------------------------------------------------------- 429s
 
 
-def test_429_lowers_concurrency_to_below_its_level_and_regrows():
-    fetcher = Fetcher(8)
-    fetcher._local.level = 7  # the 429 came with 7 requests in flight
-    fetcher._local.epoch = fetcher._epoch
-    fetcher.throttled()
-    assert fetcher.allowed == 6
-    fetcher._local.level = 6
-    fetcher.throttled()  # nothing served since the last decrease: others hold the limit
-    assert fetcher.allowed == 6
-    fetcher.succeeded()
-    fetcher.throttled()  # sent before the last decrease: one burst lowers it once
-    assert fetcher.allowed == 6
-    fetcher._local.epoch = fetcher._epoch
-    fetcher.throttled()
-    assert fetcher.allowed == 5
-    fetcher.succeeded()
-    fetcher._local.level = 8  # sent before the others shrank it: no lower than now
-    fetcher._local.epoch = fetcher._epoch
-    fetcher.throttled()
-    assert fetcher.allowed == 5
-    for _ in range(5 * 8 - 1):  # each level above the last 429's takes 8x as long
-        fetcher.succeeded()
-    assert fetcher.allowed == 5
-    fetcher.succeeded()
-    assert fetcher.allowed == 6
-    for _ in range(6 * 8 + 7 * 8):  # that level held: the next ones are probed as slowly
-        fetcher.succeeded()
-    assert fetcher.allowed == 8
-
-
-def test_429_lowers_by_an_eighth_of_the_level():
-    """The decrease grows with the level: shards sharing a limit converge to equal shares."""
-    fetcher = Fetcher(32)
-    fetcher._local.level = 32
-    fetcher._local.epoch = fetcher._epoch
-    fetcher.throttled()
-    assert fetcher.allowed == 28
-    fetcher.succeeded()
-    fetcher._local.level = 17
-    fetcher._local.epoch = fetcher._epoch
-    fetcher.throttled()
-    assert fetcher.allowed == 14
-
-
 def test_429_without_retry_after_waits_about_one_response_time(fresh_sandbox, no_sleep):
     """Above 3 in flight the sandbox answers 429 without Retry-After: each retry waits a
     fraction of a second (a few response times at most), not seconds of backoff."""

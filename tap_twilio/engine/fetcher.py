@@ -12,12 +12,13 @@ order, so STATE messages never claim a record that has not been written.
   them in, so what is needed next is fetched first.
 * At most ``max_concurrent_requests`` requests are in flight. Twilio answers 429 (error
   20429) when an account has more requests in flight than it allows, and publishes no
-  number: a 429 lowers the requests allowed in flight to an eighth (at least one) below
-  the number that were in flight when the throttled request was sent, and the request is
-  retried after a pause of about one response time (not seconds of backoff). Successes
-  raise the number again by one, each level above the last 429's after ``PROBE_FACTOR``
-  times as many successes as requests allowed, so a steady limit costs few 429s, a
-  raised one is found, and shards sharing one limit converge to equal shares.
+  number: a 429 lowers the requests allowed in flight to ``DECREASE`` (7/8) of the number
+  that were in flight when the throttled request was sent (a fractional level), and the
+  request is retried after a pause of about one response time (not seconds of backoff).
+  Successes raise the level by one every ``PROBE_FACTOR`` rounds (a round: as many
+  successes as requests allowed): additive increase, multiplicative decrease, so a steady
+  limit costs a 429 every few rounds, a raised one is found, and shards sharing one limit
+  converge to equal shares.
 * ``Retry-After`` is waited for by the request that got it only: a worker sleeping on it
   does not count against the workers, so the other requests go on.
 * Child lists are queued as soon as a page of their parents arrives (``page_fetched``, in
@@ -104,7 +105,10 @@ BUFFER_BYTES = 48 * 1024 * 1024
 RESPONSE_BYTES = 4096
 PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
-PROBE_FACTOR = 8
+#: Rounds (as many successes as requests allowed) per level regained after a 429.
+PROBE_FACTOR = 2
+#: What a 429 leaves of the level it was sent at.
+DECREASE = 7 / 8
 #: Response time assumed before any response was seen (seconds).
 FIRST_RESPONSE_SECONDS = 0.1
 #: Longest pause after a 429 without Retry-After (seconds).
@@ -142,10 +146,9 @@ class Fetcher:
 
     def __init__(self, max_concurrency: int) -> None:
         self.max_concurrency = max(1, max_concurrency)
-        self.allowed = self.max_concurrency
+        self.allowed = self.max_concurrency  # requests allowed in flight: ``int(level)``
+        self.level = float(self.max_concurrency)  # fractional, so that cuts are proportional
         self.in_flight = 0
-        self._successes = 0
-        self._ceiling = self.max_concurrency + 1  # the level of the last 429 (none: above max)
         self._epoch = 0  # decreases so far: a 429 to a request sent before the last is ignored
         self._served = True  # a request succeeded since the last decrease
         # One lock, three conditions, so that each event wakes only the threads it concerns
@@ -453,13 +456,11 @@ class Fetcher:
         """Twilio answered 429: allow an eighth fewer than were in flight when it was sent.
 
         More than Twilio's limit were in flight then (20429: "your account exceeds allowed
-        concurrency"): one fewer at least, an eighth of the level above 8. Each level
-        above the new one is then probed slowly (``succeeded``). The decrease grows with
-        the level so that shards sharing one account's limit converge to equal shares:
-        each probes as often, and the one above its share gives back more when refused
-        (with one fewer each, a shard pushed low at the start stayed low). A single tap
-        at a steady limit pays about 5 % of it for that (at 32: one 429 in ~40 responses
-        times, the level back in 4 slow steps).
+        concurrency"). The level is fractional and the cut proportional to it, and every
+        process regrows at the same pace (``succeeded``): additive increase, multiplicative
+        decrease, so shards sharing one account's limit converge to equal shares whatever
+        their levels (with one fewer a cut, a shard pushed low at the start stayed low; with
+        whole levels, a shard at 4 gave back a quarter, one at 7 a seventh).
         """
         with self._lock:
             if getattr(self._local, "epoch", self._epoch) < self._epoch or not self._served:
@@ -468,14 +469,15 @@ class Fetcher:
                 # gave way again on each refusal fell to one while another held the rest.
                 return
             self._served = False
-            level = getattr(self._local, "level", None) or self.allowed
-            target = max(1, level - max(1, -(-level // 8)))
-            self.allowed = min(self.allowed, target)
-            self._ceiling = min(self._ceiling, target + 1)
-            self._successes = 0
+            sent_at = getattr(self._local, "level", None) or self.allowed
+            self._set_level(min(self.level, max(1.0, min(self.level, sent_at) * DECREASE)))
             self._epoch += 1
         if self.observer is not None:
             self.observer.throttled_once()
+
+    def _set_level(self, level: float) -> None:
+        self.level = level
+        self.allowed = max(1, int(level + 1e-9))
 
     def retry_pause(self, attempt: int) -> float:
         """Seconds to wait before retrying a 429 that has no Retry-After.
@@ -499,27 +501,21 @@ class Fetcher:
                 self._spawn_if_needed()
 
     def succeeded(self) -> None:
-        """A request succeeded: allow one more in flight after a run of successes.
+        """A request succeeded: after a 429, regrow by one every ``PROBE_FACTOR`` rounds.
 
-        Before any 429 that takes ``allowed`` successes in a row; each level above the one
-        the last 429 left takes ``PROBE_FACTOR`` times as many, so a steady limit
-        (Twilio's per-account concurrency) costs few 429s, and a raised one is found.
+        A round is as many successes as requests allowed (about one response time), so
+        every process sharing a limit regrows at the same pace whatever its level, a steady
+        limit costs one 429 every few rounds, and a raised one is found.
         """
         with self._lock:
             self._served = True
-            if self.allowed >= self.max_concurrency:
+            if self.level >= self.max_concurrency:
                 return
-            self._successes += 1
-            needed = self.allowed
-            if self.allowed + 1 >= self._ceiling:
-                needed *= PROBE_FACTOR
-            if self._successes >= needed:
-                self.allowed += 1
-                self._successes = 0
-                if self.allowed >= self._ceiling:
-                    # That level held: the next one is probed as slowly (the limit is
-                    # near), so a steady limit costs one 429 per PROBE_FACTOR rounds.
-                    self._ceiling = self.allowed + 1
+            before = self.allowed
+            self._set_level(
+                min(float(self.max_concurrency), self.level + 1 / (PROBE_FACTOR * self.level))
+            )
+            if self.allowed > before:
                 self._slots.notify()
                 if self._idle:
                     self._jobs_ready.notify()
