@@ -51,7 +51,7 @@ def send(stream: t.Any, prepared: requests.PreparedRequest, context: Context | N
 
 
 def transport_of(stream: t.Any) -> Transport | None:
-    """The run's urllib3 transport (None: ``requests`` sends, e.g. through a proxy)."""
+    """The run's transport (None: ``requests`` sends, e.g. through a proxy)."""
     run = getattr(tap_of(stream), "run", None)
     return getattr(run, "transport", None)
 
@@ -335,7 +335,7 @@ class SDKFastPath(_Stream):
         def _request(
             self, prepared_request: requests.PreparedRequest, context: Context | None
         ) -> requests.Response:
-            """The SDK's request, sent on urllib3's pools (``api.http``), body read at once.
+            """The SDK's request, sent on the run's connections (``api.http``), body read at once.
 
             ``requests.Session.send`` (proxies, adapters, hooks, cookies per request) only
             when the run has no transport (a proxy in the environment).
