@@ -323,6 +323,20 @@ def test_metric_lines_come_back_on_request(sandbox, tmp_path):
     proc = run_cli(args, env={"TAP_TWILIO_METRICS_LOGLEVEL": "INFO"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "http_request_duration" in proc.stderr
+    # The fast path counts and times nothing only while these lines are not shown.
+    assert '"metric":"record_count"' in proc.stderr.replace(" ", "")
+    assert '"metric":"sync_duration"' in proc.stderr.replace(" ", "")
+
+
+def test_per_list_lines_come_back_at_debug(sandbox, tmp_path):
+    """The fast path skips making "Beginning sync" lines only while they would be dropped."""
+    config = sandbox.tap_config()
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(catalog_for(config, ["accounts", "keys"])))
+    args = ["--config", str(write_config(tmp_path, config)), "--catalog", str(catalog)]
+    proc = run_cli(args, env={"TAP_TWILIO_LOGLEVEL": "DEBUG"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Beginning sync of 'keys'" in proc.stderr
 
 
 # ---------------------------------------------------------------------------- 429s

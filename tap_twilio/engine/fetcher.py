@@ -177,6 +177,8 @@ class Fetcher:
         self._read_early: set[tuple] = set()
         #: Told of requests, 429s, lists and pages (tap_twilio.engine.progress.Progress).
         self.observer: t.Any = None
+        #: Each stream's request attempt wrapped in its retries (``_fetch``).
+        self._retrying: dict[ListSource, t.Callable[..., requests.Response]] = {}
 
     @property
     def parallel(self) -> bool:
@@ -446,7 +448,12 @@ class Fetcher:
                 if self.observer is not None:
                     self.observer.request_done(stream.name, elapsed)
 
-        response = stream.request_decorator(attempt)(request, job.context)
+        # ``attempt`` depends on the fetcher and the stream only: the SDK's retrying wrapper
+        # around it is built once per stream, not once per request.
+        retrying = self._retrying.get(stream)
+        if retrying is None:
+            retrying = self._retrying[stream] = stream.request_decorator(attempt)
+        response = retrying(request, job.context)
         job.next_request = stream.next_request(request, response)
         return response
 

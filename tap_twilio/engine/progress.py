@@ -181,6 +181,14 @@ class _PerListLines(logging.Filter):
             return True
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
+    def drops(self, logger: logging.Logger, level: int, message: str) -> bool:
+        """Whether a per-list line of ``logger`` would be dropped (so it need not be made)."""
+        return (
+            level == logging.INFO
+            and message.startswith(PER_LIST_LINES)
+            and not logger.isEnabledFor(logging.DEBUG)
+        )
+
 
 _FILTER = _PerListLines()
 

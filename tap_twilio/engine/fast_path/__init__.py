@@ -17,8 +17,8 @@ Replaced SDK methods (all on ``singer_sdk.Stream`` / ``RESTStream``):
 * ``_sync_children``: the selected child streams listed once, not asked again per parent.
 * ``_increment_stream_state``: no partition lookup for a record that cannot move the
   bookmark (unsorted streams keep the largest value seen).
-* ``_request``: sent on urllib3's pools (``tap_twilio.api.http``: no ``requests.Session``
-  settings, proxies, hooks or cookies per request), the body read in one call.
+* ``_request``: sent on the run's kept-alive connections (``tap_twilio.api.http``: no
+  ``requests.Session`` settings, proxies, hooks or cookies per request), the body read at once.
 * ``__init__`` (``_HTTPStream``'s): no ``requests.Session`` per stream; the run shares one.
 
 STATE (see "STATE at a bounded rate" below) replaces ``Tap._state_writer`` and each stream's

@@ -18,6 +18,10 @@ REPLACED: dict[str, tuple[str, ...]] = {
     "_sync_children": ("self", "child_context"),
     "_prepare_request": ("self", "context", "page"),
     "_write_request_duration_log": ("self", "endpoint", "response", "context", "extra_tags"),
+    "log": ("self", "message", "args", "level", "kwargs"),
+    "get_record_counter": ("self", "endpoint", "log_interval"),
+    "get_sync_timer": ("self",),
+    "_write_starting_replication_value": ("self", "context"),
 }
 #: The same for the Tap's methods replaced below.
 REPLACED_ON_TAP: dict[str, tuple[str, ...]] = {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 import typing as t
 from functools import cached_property
 
+from singer_sdk import metrics
 from singer_sdk.exceptions import AbortedSyncFailedException, AbortedSyncPausedException
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.mapper import SameRecordTransform
@@ -49,7 +51,7 @@ def send(stream: t.Any, prepared: requests.PreparedRequest, context: Context | N
 
 
 def transport_of(stream: t.Any) -> Transport | None:
-    """The run's urllib3 transport (None: ``requests`` sends, e.g. through a proxy)."""
+    """The run's transport (None: ``requests`` sends, e.g. through a proxy)."""
     run = getattr(tap_of(stream), "run", None)
     return getattr(run, "transport", None)
 
@@ -72,6 +74,48 @@ def first_page_request(stream: t.Any, context: Context | None) -> requests.Prepa
             return t.cast("requests.PreparedRequest", stream.authenticator(request))
     page = TwilioPaginator(stream.url_base)
     return stream._prepare_request(context=context, page=page)
+
+
+class _CountOnly(metrics.Counter):
+    """A record counter whose lines the metrics logger would not show: it only counts."""
+
+    def __init__(self, metric: metrics.Metric, tags: dict | None = None) -> None:
+        self.metric = metric
+        self.tags = tags or {}
+        self.logger = metrics.get_metrics_logger()
+        self.value = 0
+        self.log_interval = metrics.DEFAULT_LOG_INTERVAL
+        self.last_log_time = 0.0
+
+    @override
+    def __enter__(self) -> _CountOnly:
+        return self
+
+    @override
+    def exit(self) -> None:
+        self.value = 0
+
+    @override
+    def increment(self, value: int = 1) -> None:
+        self.value += value
+
+
+class _TimeNothing(metrics.Timer):
+    """A sync timer whose line the metrics logger would not show: it measures nothing."""
+
+    def __init__(self, metric: metrics.Metric, tags: dict | None = None) -> None:
+        self.metric = metric
+        self.tags = tags or {}
+        self.logger = metrics.get_metrics_logger()
+        self.start_time = 0.0
+
+    @override
+    def __enter__(self) -> _TimeNothing:
+        return self
+
+    @override
+    def __exit__(self, *exc: object) -> None:
+        return
 
 
 class SDKFastPath(_Stream):
@@ -102,6 +146,57 @@ class SDKFastPath(_Stream):
             self._compiled_jsonpath = None
             self._next_page_token_compiled_jsonpath = None
             SDKStream.__init__(self, name=name, schema=schema, tap=tap)
+
+        @override
+        def log(
+            self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any
+        ) -> None:
+            """The SDK's, without making a line that the logger's filter would drop.
+
+            "Beginning sync of …", for every list of every account, is a log record and a
+            caller lookup, then dropped (``progress._PerListLines``) unless DEBUG is shown.
+            """
+            logger = self._logger
+            for line_filter in logger.filters:
+                drops = getattr(line_filter, "drops", None)
+                if drops is not None and drops(logger, level, message):
+                    return
+            super().log(message, *args, level=level, **kwargs)
+
+        @override
+        def get_record_counter(
+            self,
+            *,
+            endpoint: str | None = None,
+            log_interval: float = metrics.DEFAULT_LOG_INTERVAL,
+        ) -> metrics.Counter:
+            """The SDK's counter; one that only counts when its lines would not be shown.
+
+            A counter and a timer are made for every list of every account; their METRIC
+            lines stay below the metrics logger's level by default (``quiet_sdk_lines``).
+            """
+            if self.metrics_logger.isEnabledFor(logging.INFO):
+                return super().get_record_counter(endpoint=endpoint, log_interval=log_interval)
+            return _CountOnly(metrics.Metric.RECORD_COUNT)
+
+        @override
+        def get_sync_timer(self) -> metrics.Timer:
+            """The SDK's timer; one that does nothing when its line would not be shown."""
+            if self.metrics_logger.isEnabledFor(logging.INFO):
+                return super().get_sync_timer()
+            return _TimeNothing(metrics.Metric.SYNC_DURATION)
+
+        @override
+        def _write_starting_replication_value(self, context: Context | None) -> None:
+            """The SDK's, without its copy of the config for a full-table list.
+
+            For those it writes nothing (a DEBUG line at most): once per list and account.
+            """
+            if self.replication_method == "FULL_TABLE" and not self._logger.isEnabledFor(
+                logging.DEBUG
+            ):
+                return
+            super()._write_starting_replication_value(context)
 
         @override
         def _write_schema_message(self) -> None:
@@ -240,7 +335,7 @@ class SDKFastPath(_Stream):
         def _request(
             self, prepared_request: requests.PreparedRequest, context: Context | None
         ) -> requests.Response:
-            """The SDK's request, sent on urllib3's pools (``api.http``), body read at once.
+            """The SDK's request, sent on the run's connections (``api.http``), body read at once.
 
             ``requests.Session.send`` (proxies, adapters, hooks, cookies per request) only
             when the run has no transport (a proxy in the environment).
@@ -257,11 +352,12 @@ class SDKFastPath(_Stream):
                     stream=True,
                 )
                 read_whole_body(response)
-            self._write_request_duration_log(
-                endpoint=self.path,
-                response=response,
-                context=context,
-                extra_tags={"url": request.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
-            )
+            if self.metrics_logger.isEnabledFor(logging.INFO):  # else the line is not shown
+                self._write_request_duration_log(
+                    endpoint=self.path,
+                    response=response,
+                    context=context,
+                    extra_tags={"url": request.path_url} if self._LOG_REQUEST_METRIC_URLS else None,
+                )
             self.validate_response(response)
             return response
