@@ -397,7 +397,10 @@ class Fetcher:
                     job.done = True
                 elif len(job.pages) < PAGES_AHEAD:
                     self._enqueue(job)
-                self._pages.notify_all()
+                if self.waiting_for is job or self._queue_due():
+                    # The SDK's thread waits for this list, or may queue named lists:
+                    # woken for every page, it woke ~once per request for nothing.
+                    self._pages.notify()
 
     def _release_active(self) -> None:
         """This worker no longer holds a job (or sleeps): another may take one."""
