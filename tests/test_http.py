@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gzip
 import http.client as http_client
 import io
@@ -20,6 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+import time_machine
 from requests.auth import HTTPBasicAuth
 
 from tap_twilio.api import http, wire
@@ -419,6 +421,10 @@ def test_a_sync_keeps_its_connections_alive(sandbox):
     assert 1 <= opened <= 4 + 1, (opened, served)
 
 
+#: The instant both first requests of a list are built at (time-machine, not ticking).
+FIRST_REQUESTS_AT = dt.datetime(2026, 6, 15, 16, 30, 0, 999_000, tzinfo=dt.timezone.utc)
+
+
 @pytest.mark.parametrize(
     ("stream", "subaccount"),
     [
@@ -442,9 +448,14 @@ def test_first_requests_are_the_sdks(sandbox, stream, subaccount):
     run_of(tap).remember_token(account["sid"], account["auth_token"])
     target = tap.streams[stream]
     context = {"account_sid": account["sid"]}
-    ours = first_page_request(target, context)
-    sdks = target._prepare_request(context=context, page=TwilioPaginator(target.url_base))
+    # A window ends "now" (alerts' EndDate, to the second): both requests are built at one
+    # pinned instant, or they differ whenever a second boundary falls between them.
+    with time_machine.travel(FIRST_REQUESTS_AT, tick=False):
+        ours = first_page_request(target, context)
+        sdks = target._prepare_request(context=context, page=TwilioPaginator(target.url_base))
     assert (ours.method, ours.url, ours.body) == (sdks.method, sdks.url, sdks.body)
+    if stream == "alerts":  # the pin reached the window (else the test proves less)
+        assert "EndDate=2026-06-15T16%3A30%3A00Z" in ours.url, ours.url
     assert dict(ours.headers) == dict(sdks.headers)
     if subaccount and stream == "alerts":
         token = base64.b64encode(f"{account['sid']}:{account['auth_token']}".encode())

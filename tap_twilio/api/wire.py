@@ -15,6 +15,10 @@ checks); what is read and raised is what urllib3 reads and raises:
 * a failure is urllib3's exception for it: ``ReadTimeoutError`` when no answer comes
   within the timeout, ``ProtocolError`` ("Connection aborted.") when the connection
   fails before the answer, ("Connection broken: …") when it fails within the body.
+
+``tests/test_wire_oracle.py`` holds this to ``http.client`` answer by answer. One difference
+is meant: a ``Content-Length`` that repeats one number (``5, 5``) is read as that number,
+where ``http.client`` reads until the server closes (neither reuses the connection).
 """
 
 from __future__ import annotations
@@ -111,11 +115,25 @@ class Connection:
         encoding = headers.get("content-encoding", "").lower()
         if encoding and encoding != "identity" and body:
             body = _decoded(body, headers, status)
-        connection = headers.get("connection", "").lower()
-        keep_alive = not until_close and (
-            "keep-alive" in connection if version == 10 else "close" not in connection
-        )
+        keep_alive = not until_close and _kept_alive(headers, version)
         return Answer(status, reason, headers, body, keep_alive)
+
+
+def _first(headers: urllib3.HTTPHeaderDict, name: str) -> str:
+    """A header's first value, as ``http.client`` reads it ("" when it is absent)."""
+    values = headers.getlist(name)
+    return values[0] if values else ""
+
+
+def _kept_alive(headers: urllib3.HTTPHeaderDict, version: int) -> bool:
+    """Whether the server keeps the connection (``http.client``'s ``_check_close``)."""
+    if version == 11:
+        return "close" not in _first(headers, "connection").lower()
+    return bool(
+        _first(headers, "keep-alive")
+        or "keep-alive" in _first(headers, "connection").lower()
+        or "keep-alive" in _first(headers, "proxy-connection").lower()
+    )
 
 
 def _read_timeout(pool: t.Any, url: str, timeout: float | None) -> ReadTimeoutError:
@@ -159,7 +177,12 @@ def _read_head(reader: io.BufferedReader) -> tuple[int, str, int, list[tuple[str
             raise http.client.HTTPException(f"got more than {MAXHEADERS} headers")
         if header in (b"\r\n", b"\n", b""):
             break
-    number = 10 if version == "HTTP/1.0" else 11
+    if version in ("HTTP/1.0", "HTTP/0.9"):
+        number = 10
+    elif version.startswith("HTTP/1."):
+        number = 11
+    else:
+        raise http.client.UnknownProtocol(version)
     return status, reason.strip(), number, header_fields(lines)
 
 
@@ -167,14 +190,16 @@ def header_fields(lines: list[bytes]) -> list[tuple[str, str]]:
     """Header lines (the blank one last) as the email parser makes them into fields.
 
     Plain ``Name: value`` lines are split here (the value without its leading blanks and
-    line end); anything else (folded lines, a name the email parser would not take) is
-    read by the email parser, as ``http.client`` does.
+    line end); anything else (folded lines, a name the email parser would not take, a CR
+    but in the line end: the email parser ends a line there) is read by the email parser,
+    as ``http.client`` does.
     """
     fields = []
     for raw in lines[:-1]:
         text = raw.decode("iso-8859-1")
         name, colon, value = text.partition(":")
-        if not colon or not _FIELD_NAME.fullmatch(name):
+        cr = text.find("\r")
+        if not colon or (cr != -1 and cr != len(text) - 2) or not _FIELD_NAME.fullmatch(name):
             parsed = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(
                 b"".join(lines).decode("iso-8859-1")
             )
@@ -186,22 +211,33 @@ def header_fields(lines: list[bytes]) -> list[tuple[str, str]]:
 def _read_body(
     reader: io.BufferedReader, status: int, headers: urllib3.HTTPHeaderDict
 ) -> tuple[bytes, bool]:
-    """The body, and whether it ended with the connection (so it cannot be reused)."""
+    """The body, and whether the connection cannot be reused after it.
+
+    The length is ``http.client``'s: the first ``Content-Length``, read until the server
+    closes when it is not a number or negative. But one that repeats a number (``5, 5``)
+    is read as that number (urllib3's length, RFC 9110 8.6) rather than until the server
+    closes (a kept-alive connection: till the timeout); like ``http.client``'s, that
+    connection is not reused.
+    """
     if status in _NO_BODY or status < 200:
         return b"", False
     if "chunked" in headers.get("transfer-encoding", "").lower():
         return _read_chunks(reader), False
-    length = headers.get("content-length")
-    if length is None:
-        return reader.read(), True
+    length = _first(headers, "content-length")
     try:
-        expected = int(length.split(",")[0])
+        expected, reused = int(length), True
     except ValueError:
+        try:
+            values = {int(value) for value in length.split(",")}
+        except ValueError:
+            return reader.read(), True
+        expected, reused = (values.pop() if len(values) == 1 else -1), False
+    if expected < 0:
         return reader.read(), True
     body = reader.read(expected) if expected > 0 else b""
     if len(body) < expected:
         raise http.client.IncompleteRead(body, expected - len(body))
-    return body, False
+    return body, not reused
 
 
 def _read_chunks(reader: io.BufferedReader) -> bytes:
@@ -218,7 +254,8 @@ def _read_chunks(reader: io.BufferedReader) -> bytes:
         if len(chunk) < size:
             raise http.client.IncompleteRead(b"".join(parts) + chunk, size - len(chunk))
         parts.append(chunk)
-        _read_line(reader, "chunk end")
+        if len(reader.read(2)) < 2:  # its CRLF: two bytes, whatever they are, as http.client
+            raise http.client.IncompleteRead(b"".join(parts))
     while _read_line(reader, "trailer line") not in (b"\r\n", b"\n", b""):
         pass
     return b"".join(parts)
