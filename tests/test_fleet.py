@@ -315,12 +315,17 @@ def test_progress_lines_on_a_slow_sandbox_hold_no_secret(tmp_path):
             assert secret not in proc.stderr + proc.stdout
 
 
-def test_metric_lines_come_back_on_request(sandbox, tmp_path):
+def _accounts_and_keys(sandbox: Sandbox, tmp_path: t.Any, env: dict[str, str]) -> t.Any:
+    """A run of ``accounts`` and ``keys`` with ``env`` set (the CLI's result)."""
     config = sandbox.tap_config()
     catalog = tmp_path / "catalog.json"
     catalog.write_text(json.dumps(catalog_for(config, ["accounts", "keys"])))
     args = ["--config", str(write_config(tmp_path, config)), "--catalog", str(catalog)]
-    proc = run_cli(args, env={"TAP_TWILIO_METRICS_LOGLEVEL": "INFO"})
+    return run_cli(args, env=env)
+
+
+def test_metric_lines_come_back_on_request(sandbox, tmp_path):
+    proc = _accounts_and_keys(sandbox, tmp_path, {"TAP_TWILIO_METRICS_LOGLEVEL": "INFO"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "http_request_duration" in proc.stderr
     # The fast path counts and times nothing only while these lines are not shown.
@@ -330,11 +335,7 @@ def test_metric_lines_come_back_on_request(sandbox, tmp_path):
 
 def test_per_list_lines_come_back_at_debug(sandbox, tmp_path):
     """The fast path skips making "Beginning sync" lines only while they would be dropped."""
-    config = sandbox.tap_config()
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps(catalog_for(config, ["accounts", "keys"])))
-    args = ["--config", str(write_config(tmp_path, config)), "--catalog", str(catalog)]
-    proc = run_cli(args, env={"TAP_TWILIO_LOGLEVEL": "DEBUG"})
+    proc = _accounts_and_keys(sandbox, tmp_path, {"TAP_TWILIO_LOGLEVEL": "DEBUG"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Beginning sync of 'keys'" in proc.stderr
 

@@ -480,7 +480,7 @@ class Fetcher:
                 return
             self._served = False
             sent_at = getattr(self._local, "level", None) or self.allowed
-            self._set_level(min(self.level, max(1.0, min(self.level, sent_at) * DECREASE)))
+            self._set_level(max(1.0, min(self.level, sent_at) * DECREASE))
             self._epoch += 1
         if self.observer is not None:
             self.observer.throttled_once()
