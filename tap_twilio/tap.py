@@ -259,8 +259,9 @@ class TapTwilio(TapFastPath, Tap):
             title="Max Concurrent Requests",
             description="Most requests in flight at once (other accounts, streams, parents "
             "and products are read ahead while records are written in the usual order). "
-            "Twilio does not publish its per-account limit: a 429 lowers the number to one "
-            "below where it came, successes raise it again. 1 = strictly sequential.",
+            "Twilio does not publish its per-account limit: a 429 lowers the number by a "
+            "quarter, successes raise it again; shards running at once share the limit "
+            "evenly. 1 = strictly sequential.",
         ),
         th.Property(
             "region",

@@ -180,7 +180,12 @@ def test_random_faults_sync_emits_the_fault_free_records(tmp_path):
         for kind in ("429", "drop", "truncate"):
             assert seen[kind] >= 2, (kind, seen)
         assert seen["500"] + seen["503"] >= 2, seen
-        assert proc.stderr.count("Retrying ") >= sum(n for k, n in seen.items() if k)
+        # A warning for each retry but those of the 429s without Retry-After (Twilio's
+        # concurrency limit: flow control, at DEBUG), and every 429 counted at the end.
+        others = sum(n for k, n in seen.items() if k and k != "429")
+        assert others <= proc.stderr.count("Retrying ") < others + seen["429"]
+        finished = [line for line in proc.stderr.splitlines() if "Sync finished:" in line]
+        assert len(finished) == 1 and f"({seen['429']:,} answered 429)" in finished[0]
         assert_exact_records(result, sb, FAULT_STREAMS)
 
         faults.reset()
@@ -200,8 +205,10 @@ def test_concurrency_cap_sync_completes(tmp_path):
         print(f"concurrency-cap sync: {secs:.0f} s, {throttled}/{total} 429s", file=sys.stderr)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert throttled > 0, "the cap was never reached: the test proves nothing"
-        # Halving on each 429 keeps the throttled share small.
-        assert throttled < total / 4
+        # The 429 rule regrows a third of the level a round after a cut: at a cap of 2 about
+        # a quarter of the requests are refused (0.21-0.29 measured); refusals that fed on
+        # themselves (a storm) would pass half.
+        assert throttled < total - throttled
         assert_exact_records(result, sb, FAULT_STREAMS)
 
 

@@ -10,6 +10,7 @@ Two API families share one base class:
 
 from __future__ import annotations
 
+import logging
 import sys
 import typing as t
 from functools import cached_property
@@ -23,6 +24,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
 
 from tap_twilio import schemas
+from tap_twilio.api import retry  # the one backoff rule, shared with the actions
 from tap_twilio.api.auth import TwilioAuth as TwilioAuth
 from tap_twilio.api.auth import basic_auth as basic_auth
 from tap_twilio.api.auth import basic_header
@@ -181,8 +183,6 @@ class TwilioStream(
         time, not seconds. Anything else (5xx, timeouts, dropped connections) backs off
         exponentially with jitter.
         """
-        from tap_twilio.api import retry  # the one backoff rule, shared with the actions
-
         attempt = throttled = 0
         exc = yield 0.0
         while True:
@@ -200,7 +200,16 @@ class TwilioStream(
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
         self.fetcher.sleeping()  # this worker waits: another may take its place
-        self.logger.warning(
+        response = getattr(exc, "response", None)
+        concurrency = (
+            response is not None
+            and response.status_code == 429
+            and retry.retry_after(response) is None
+        )
+        # Twilio's concurrency limit answers 429 as often as a shared limit is probed (docs/
+        # sharding.md): flow control, counted in the progress lines, not a warning each.
+        self.logger.log(
+            logging.DEBUG if concurrency else logging.WARNING,
             "Retrying %s in %.2f s (attempt %d): %s",
             self.name,
             details.get("wait", 0.0),

@@ -12,13 +12,12 @@ order, so STATE messages never claim a record that has not been written.
   them in, so what is needed next is fetched first.
 * At most ``max_concurrent_requests`` requests are in flight. Twilio answers 429 (error
   20429) when an account has more requests in flight than it allows, and publishes no
-  number: a 429 lowers the requests allowed in flight to ``DECREASE`` (7/8) of the number
-  that were in flight when the throttled request was sent (a fractional level), and the
-  request is retried after a pause of about one response time (not seconds of backoff).
-  Successes raise the level by one every ``PROBE_FACTOR`` rounds (a round: as many
-  successes as requests allowed): additive increase, multiplicative decrease, so a steady
-  limit costs a 429 every few rounds, a raised one is found, and shards sharing one limit
-  converge to equal shares.
+  number: a 429 lowers the requests allowed in flight (a fractional level) to ``DECREASE``
+  (3/4) of it, and the request is retried after a pause of about one response time (not
+  seconds of backoff). Successes raise the level by ``REGROWTH`` (2) a round (a round: as
+  many successes as requests allowed): additive increase, multiplicative decrease, so a
+  limit is held to within a few percent, a raised one is found, and shards sharing one
+  limit converge to equal shares (docs/sharding.md).
 * ``Retry-After`` is waited for by the request that got it only: a worker sleeping on it
   does not count against the workers, so the other requests go on.
 * Child lists are queued as soon as a page of their parents arrives (``page_fetched``, in
@@ -105,10 +104,14 @@ BUFFER_BYTES = 48 * 1024 * 1024
 RESPONSE_BYTES = 4096
 PAGES_AHEAD = 32
 IDLE_SECONDS = 2.0
-#: Rounds (as many successes as requests allowed) per level regained after a 429.
-PROBE_FACTOR = 2
-#: What a 429 leaves of the level it was sent at.
-DECREASE = 7 / 8
+#: Levels regained a round (as many successes as requests allowed) after a 429, at most a
+#: third of the level.
+REGROWTH = 2.0
+#: What a 429 leaves of the level. With half a level a round and cuts of an eighth (#17's
+#: first AIMD rule), shards sharing a limit drifted apart for tens of seconds: at 8
+#: requests each, an eighth is one request for both however unequal they are, and only
+#: cuts that differ (and come often) even them out (docs/sharding.md).
+DECREASE = 3 / 4
 #: Response time assumed before any response was seen (seconds).
 FIRST_RESPONSE_SECONDS = 0.1
 #: Longest pause after a 429 without Retry-After (seconds).
@@ -149,6 +152,8 @@ class Fetcher:
         self.allowed = self.max_concurrency  # requests allowed in flight: ``int(level)``
         self.level = float(self.max_concurrency)  # fractional, so that cuts are proportional
         self.in_flight = 0
+        self._answers = 0  # responses so far (refused tries wait for the next one)
+        self._awaiting = 0  # refused tries waiting for an answer
         self._epoch = 0  # decreases so far: a 429 to a request sent before the last is ignored
         self._served = True  # a request succeeded since the last decrease
         # One lock, three conditions, so that each event wakes only the threads it concerns
@@ -430,10 +435,23 @@ class Fetcher:
                         local.resume = False
                         local.counted = True
                         self._active += 1
+                # A try refused with 429 goes again once another request of this process
+                # was answered (a place of its own came free), not when its pause ends:
+                # pauses end at random times, and with the limit held they met a full one.
+                refused_at = getattr(local, "refused_at", None)
+                if refused_at is not None:
+                    self._awaiting += 1
+                    while self.in_flight >= self.allowed or (
+                        refused_at == self._answers and self.in_flight > 0
+                    ):
+                        self._slots.wait()
+                    self._awaiting -= 1
+                    local.refused_at = None
                 while self.in_flight >= self.allowed:
                     self._slots.wait()
                 self.in_flight += 1
-                local.level = self.in_flight
+                local.level = self.in_flight  # what ``throttled`` cuts from
+                local.full = self.in_flight >= self.allowed
                 local.epoch = self._epoch
             started = time.monotonic()
             try:
@@ -446,8 +464,15 @@ class Fetcher:
                 elapsed = time.monotonic() - started
                 with self._lock:
                     self.in_flight -= 1
+                    self._answers += 1
+                    if getattr(local, "refused", False):
+                        local.refused = False
+                        local.refused_at = self._answers
                     self._response_seconds += (elapsed - self._response_seconds) / 16
-                    self._slots.notify()
+                    if self._awaiting:  # refused tries wait for any answer: wake them all
+                        self._slots.notify_all()
+                    else:
+                        self._slots.notify()
                 if self.observer is not None:
                     self.observer.request_done(stream.name, elapsed)
 
@@ -463,15 +488,20 @@ class Fetcher:
     # Rate adaptation -------------------------------------------------------------------
 
     def throttled(self) -> None:
-        """Twilio answered 429: allow an eighth fewer than were in flight when it was sent.
+        """Twilio answered 429: allow a quarter fewer.
 
         More than Twilio's limit were in flight then (20429: "your account exceeds allowed
-        concurrency"). The level is fractional and the cut proportional to it, and every
-        process regrows at the same pace (``succeeded``): additive increase, multiplicative
-        decrease, so shards sharing one account's limit converge to equal shares whatever
-        their levels (with one fewer a cut, a shard pushed low at the start stayed low; with
-        whole levels, a shard at 4 gave back a quarter, one at 7 a seventh).
+        concurrency"). When the refused request took this process's last free slot, the
+        level is cut; when fewer were in flight than allowed, the limit left this process
+        only those, and the cut is from them (at the start, a level of 32 comes down to
+        the limit at once). The level is fractional and the cut proportional, and every
+        process regrows at the same pace (``succeeded``): additive increase,
+        multiplicative decrease, so shards sharing one account's limit converge to equal
+        shares whatever their levels.
         """
+        if self.observer is not None:
+            self.observer.answered_429()
+        self._local.refused = True  # its next try waits for another answer (``_fetch``)
         with self._lock:
             if getattr(self._local, "epoch", self._epoch) < self._epoch or not self._served:
                 # Sent before the last decrease (one burst lowers it once), or nothing was
@@ -479,11 +509,13 @@ class Fetcher:
                 # gave way again on each refusal fell to one while another held the rest.
                 return
             self._served = False
-            sent_at = getattr(self._local, "level", None) or self.allowed
-            self._set_level(max(1.0, min(self.level, sent_at) * DECREASE))
+            if getattr(self._local, "full", True):
+                level = self.level * DECREASE
+            else:
+                sent_at = getattr(self._local, "level", None) or self.allowed
+                level = min(self.level, sent_at) * DECREASE
+            self._set_level(max(1.0, level))
             self._epoch += 1
-        if self.observer is not None:
-            self.observer.throttled_once()
 
     def _set_level(self, level: float) -> None:
         self.level = level
@@ -511,20 +543,21 @@ class Fetcher:
                 self._spawn_if_needed()
 
     def succeeded(self) -> None:
-        """A request succeeded: after a 429, regrow by one every ``PROBE_FACTOR`` rounds.
+        """A request succeeded: after a 429, regrow ``REGROWTH`` levels a round (at most a third).
 
         A round is as many successes as requests allowed (about one response time), so
-        every process sharing a limit regrows at the same pace whatever its level, a steady
-        limit costs one 429 every few rounds, and a raised one is found.
+        every process sharing a limit regrows at the same pace whatever its level, and a
+        raised limit is found within rounds.
         """
         with self._lock:
             self._served = True
             if self.level >= self.max_concurrency:
                 return
             before = self.allowed
-            self._set_level(
-                min(float(self.max_concurrency), self.level + 1 / (PROBE_FACTOR * self.level))
-            )
+            # A round regrows REGROWTH levels, or a third of the level if that is less (two
+            # more at a level of two would be refused as often as served).
+            step = min(REGROWTH, self.level / 3) / self.level
+            self._set_level(min(float(self.max_concurrency), self.level + step))
             if self.allowed > before:
                 self._slots.notify()
                 if self._idle:

@@ -92,7 +92,7 @@ class Progress:
             self.requests[stream] += 1
             self.seconds[stream] += seconds
 
-    def throttled_once(self) -> None:
+    def answered_429(self) -> None:
         """Twilio answered 429."""
         with self._lock:
             self.throttled += 1
