@@ -314,7 +314,7 @@ class Fetcher:
 
     # Worker side -----------------------------------------------------------------------
 
-    def _enqueue(self, job: Job) -> None:
+    def _enqueue(self, job: Job, *, wake: bool = True) -> None:
         """Put a job in the heap, unless it is there, being fetched or finished.
 
         One job must never be in the heap twice: two workers would fetch the same page.
@@ -324,7 +324,7 @@ class Fetcher:
         self._parked.discard(job)
         job.queued = True
         heapq.heappush(self._heap, (job.priority, next(self._seq), job))
-        if self._idle:
+        if wake and self._idle:
             self._jobs_ready.notify()
         self._spawn_if_needed()
 
@@ -369,13 +369,18 @@ class Fetcher:
                 return None
 
     def _work(self) -> None:
+        done: tuple[Job, requests.Response | None] | None = None
         while True:
             with self._lock:
+                if done is not None:
+                    self._finished(*done)
                 job = self._next_job()
                 if job is None:
                     self._workers -= 1
                     return
                 job.fetching = True
+                if self._idle and self._heap and self._active < self.allowed:
+                    self._jobs_ready.notify()  # more to fetch than this worker takes
             try:
                 response: requests.Response | None = None
                 if job.stream.wants(job.context):
@@ -392,27 +397,35 @@ class Fetcher:
                 # Before the page is visible to the SDK: its children are queued (or not)
                 # before the SDK could start reading any of them.
                 job.stream.page_fetched(job, response)
-            with self._lock:
-                job.fetching = False
-                self._release_active()
-                if response is not None:
-                    job.pages.append(response)
-                    self.buffered += len(response.content or b"") + RESPONSE_BYTES
-                if job.next_request is None:
-                    job.done = True
-                elif len(job.pages) < PAGES_AHEAD:
-                    self._enqueue(job)
-                if self.waiting_for is job or self._queue_due():
-                    # The SDK's thread waits for this list, or may queue named lists:
-                    # woken for every page, it woke ~once per request for nothing.
-                    self._pages.notify()
+            done = (job, response)
 
-    def _release_active(self) -> None:
+    def _finished(self, job: Job, response: requests.Response | None) -> None:
+        """A worker's page is in (under the lock): the SDK may read it, the list goes on.
+
+        The worker takes its next job itself, in the same hold of the lock: no idle worker
+        is woken for the place it frees or the page after (each such wake-up, a thread
+        switch, found the job taken: about one a request).
+        """
+        job.fetching = False
+        self._release_active(wake=False)
+        if response is not None:
+            job.pages.append(response)
+            self.buffered += len(response.content or b"") + RESPONSE_BYTES
+        if job.next_request is None:
+            job.done = True
+        elif len(job.pages) < PAGES_AHEAD:
+            self._enqueue(job, wake=False)
+        if self.waiting_for is job or self._queue_due():
+            # The SDK's thread waits for this list, or may queue named lists: woken for
+            # every page, it woke ~once per request for nothing.
+            self._pages.notify()
+
+    def _release_active(self, *, wake: bool = True) -> None:
         """This worker no longer holds a job (or sleeps): another may take one."""
         if getattr(self._local, "counted", False):
             self._local.counted = False
             self._active -= 1
-            if self._idle:
+            if wake and self._idle:
                 self._jobs_ready.notify()
 
     def _fetch(self, job: Job) -> requests.Response:
