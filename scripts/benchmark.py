@@ -105,7 +105,12 @@ def measure(args: list[str], on_line: t.Callable[[bytes], None]) -> dict:
         tail = err.read().decode(errors="replace").strip().splitlines()[-3:]
         raise SystemExit(f"tap failed with status {status}: " + " / ".join(tail))
     err.close()
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak.kib / 1024}
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": peak.kib / 1024,
+        "switches": usage.ru_nvcsw,  # voluntary context switches: a thread waited
+    }
 
 
 class PeakRss:

@@ -158,6 +158,10 @@ def fleet(args: argparse.Namespace) -> None:
                     print(f"  {r['started'] - first:7.2f} s  {r['status']}  {r['path']}")
             print(f"tap CPU seconds    {run['cpu']:>12.2f}   (start-up {base_cpu:.2f} s)")
             print(f"tap CPU ms/request {1000 * tap_cpu / requests:>12.3f}   (records included)")
+            print(
+                f"context switches   {run['switches']:>12,}   (voluntary: a thread of the tap "
+                f"waited; {run['switches'] / requests:.1f} a request)"
+            )
             print(f"peak RSS MB        {run['rss_mb']:>12.1f}")
             print(f"STATE messages     {run['state_count']:>12,}")
             print(f"STATE bytes        {run['state_bytes']:>12,}   (final STATE {final_state:,})")

@@ -41,6 +41,11 @@ def retry_after(response: requests.Response | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+def concurrency_refusal(response: requests.Response | None) -> bool:
+    """A 429 without ``Retry-After``: Twilio's concurrency limit (error 20429), not a rate."""
+    return response is not None and response.status_code == 429 and retry_after(response) is None
+
+
 def exponential(attempt: int) -> float:
     """Exponential backoff with jitter for retry ``attempt`` (0-based): 1-2 s, 2-4 s, … 30-60 s."""
     ceiling = min(MAX_BACKOFF, 2.0 * 2**attempt)

@@ -188,7 +188,7 @@ class TwilioStream(
         while True:
             response = getattr(exc, "response", None)
             wait = retry.retry_after(response)
-            if wait is None and response is not None and response.status_code == 429:
+            if retry.concurrency_refusal(response):
                 wait = self.fetcher.retry_pause(throttled)
                 throttled += 1
             elif wait is None:
@@ -200,16 +200,12 @@ class TwilioStream(
     def backoff_handler(self, details: t.Any) -> None:
         exc = details.get("exception")
         self.fetcher.sleeping()  # this worker waits: another may take its place
-        response = getattr(exc, "response", None)
-        concurrency = (
-            response is not None
-            and response.status_code == 429
-            and retry.retry_after(response) is None
-        )
         # Twilio's concurrency limit answers 429 as often as a shared limit is probed (docs/
         # sharding.md): flow control, counted in the progress lines, not a warning each.
         self.logger.log(
-            logging.DEBUG if concurrency else logging.WARNING,
+            logging.DEBUG
+            if retry.concurrency_refusal(getattr(exc, "response", None))
+            else logging.WARNING,
             "Retrying %s in %.2f s (attempt %d): %s",
             self.name,
             details.get("wait", 0.0),

@@ -454,14 +454,13 @@ class Fetcher:
                 refused_at = getattr(local, "refused_at", None)
                 if refused_at is not None:
                     self._awaiting += 1
-                    while self.in_flight >= self.allowed or (
-                        refused_at == self._answers and self.in_flight > 0
-                    ):
-                        self._slots.wait()
+                while self.in_flight >= self.allowed or (
+                    refused_at == self._answers and self.in_flight > 0
+                ):
+                    self._slots.wait()
+                if refused_at is not None:
                     self._awaiting -= 1
                     local.refused_at = None
-                while self.in_flight >= self.allowed:
-                    self._slots.wait()
                 self.in_flight += 1
                 local.level = self.in_flight  # what ``throttled`` cuts from
                 local.full = self.in_flight >= self.allowed
