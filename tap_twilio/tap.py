@@ -14,6 +14,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.contrib.msgspec import encoder as _msgspec_encoder
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_twilio.api.output import write_stdout
 from tap_twilio.api.settings import EDGES, REGIONS, check_config, describe_schema_errors
 from tap_twilio.engine.client import TwilioStream
 from tap_twilio.engine.context import RunContext
@@ -92,10 +93,10 @@ class TwilioWriter(MsgSpecWriter):
         self._write_batch(flush=True)
 
     def _write_batch(self, *, flush: bool = False) -> None:
-        sys.stdout.buffer.write(self._batch)
+        # Whole, even when a signal cuts a write to a full pipe short (api/output.py).
+        write_stdout(self._batch)
         self._batch.clear()
         if flush:
-            sys.stdout.buffer.flush()
             sys.stdout.flush()
 
 

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, format_message
 
+from tap_twilio.api.output import write_stdout
+
 STREAM_NAME = "webhook_events"
 
 
@@ -206,8 +208,11 @@ class SingerEmitter:
             if self.broken:
                 raise BrokenPipeError("Singer output is closed")
             try:
-                out.write(line + "\n")
-                out.flush()
+                if self._out is None:  # whole, even when a signal cuts a write short
+                    write_stdout((line + "\n").encode("utf-8"))
+                else:
+                    out.write(line + "\n")
+                    out.flush()
             except (OSError, ValueError):
                 self.broken = True
                 raise
