@@ -108,6 +108,7 @@ def measure(args: list[str], on_line: t.Callable[[bytes], None]) -> dict:
     return {
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
+        "sys": usage.ru_stime,
         "rss_mb": peak.kib / 1024,
         "switches": usage.ru_nvcsw,  # voluntary context switches: a thread waited
     }

@@ -156,7 +156,10 @@ def fleet(args: argparse.Namespace) -> None:
                 tail = sorted(log, key=lambda r: r["started"])[-args.profile_tail :]
                 for r in tail:
                     print(f"  {r['started'] - first:7.2f} s  {r['status']}  {r['path']}")
-            print(f"tap CPU seconds    {run['cpu']:>12.2f}   (start-up {base_cpu:.2f} s)")
+            print(
+                f"tap CPU seconds    {run['cpu']:>12.2f}   (start-up {base_cpu:.2f} s; "
+                f"system {run['sys']:.2f} s)"
+            )
             print(f"tap CPU ms/request {1000 * tap_cpu / requests:>12.3f}   (records included)")
             print(
                 f"context switches   {run['switches']:>12,}   (voluntary: a thread of the tap "

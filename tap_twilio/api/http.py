@@ -56,6 +56,8 @@ from tap_twilio.api import wire
 #: Headers every request carries, as a ``requests.Session`` sends them.
 SESSION_HEADERS: t.Mapping[str, str] = default_headers()
 REDIRECTS = frozenset((301, 302, 303, 307, 308))
+#: A kept-alive connection idle for less than this is reused without a check (``Pool.get``).
+FRESH_SECONDS = 1.0
 #: A URL that ``requests`` would send unchanged (no quoting, no IDNA host to encode).
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?")
 #: A request target urllib3 would send unchanged (else its ``_encode_target`` quotes it).
@@ -106,14 +108,21 @@ class Pool:
         return f"{kind}(host={self.host!r}, port={self.port!r})"
 
     def get(self, timeout: float | None) -> wire.Connection:
-        """An idle connection still open, else a new one (urllib3 makes it)."""
+        """An idle connection still open, else a new one (urllib3 makes it).
+
+        One idle for less than ``FRESH_SECONDS`` is taken without asking the socket (a
+        ``poll`` each, a thread switch when other threads wait): servers close idle
+        connections after seconds (Twilio's load balancers after about a minute), and one
+        that closes it sooner is answered like any dropped connection (retried).
+        """
         idle = self._idle
+        now = time.monotonic()
         while idle:
             try:
                 connection = idle.pop()  # atomic: no lock
             except IndexError:  # pragma: no cover - another thread took the last one
                 break
-            if not connection.dropped():
+            if now - connection.idle_since < FRESH_SECONDS or not connection.dropped():
                 return connection
             connection.close()
         conn: urllib3.connection.HTTPConnection
@@ -132,6 +141,7 @@ class Pool:
     def put(self, connection: wire.Connection) -> None:
         """Keep a connection for the next request (at most ``maxsize`` idle)."""
         if len(self._idle) < self.maxsize:
+            connection.idle_since = time.monotonic()
             self._idle.append(connection)
         else:
             connection.close()

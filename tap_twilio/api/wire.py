@@ -64,13 +64,15 @@ class Answer(t.NamedTuple):
 class Connection:
     """A connection made by urllib3, used for whole exchanges one after the other."""
 
-    __slots__ = ("conn", "sock", "timeout")
+    __slots__ = ("conn", "idle_since", "sock", "timeout")
 
     def __init__(self, conn: urllib3.connection.HTTPConnection, timeout: float | None) -> None:
         conn.connect()  # urllib3's: NewConnectionError, ConnectTimeoutError, SSL errors
         self.conn = conn
         self.sock: socket.socket = t.cast("socket.socket", conn.sock)
         self.timeout = timeout
+        #: ``time.monotonic()`` when its last answer was read (``api.http.Pool.put``).
+        self.idle_since = 0.0
 
     def dropped(self) -> bool:
         """Whether the server closed the idle connection (or sent what was not asked for)."""

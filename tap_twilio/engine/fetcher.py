@@ -338,7 +338,9 @@ class Fetcher:
             threading.Thread(target=self._work, name="twilio-fetch", daemon=True).start()
 
     def _release_parked(self) -> None:
-        if self._parked and self.buffered < BUFFER_BYTES:
+        # Parked at BUFFER_BYTES, released a quarter below: released at once, every page
+        # read moved each parked job back to the heap and a worker parked it again.
+        if self._parked and self.buffered < BUFFER_BYTES - BUFFER_BYTES // 4:
             parked, self._parked = self._parked, set()
             for job in parked:
                 self._enqueue(job)
@@ -488,12 +490,28 @@ class Fetcher:
                 if self.observer is not None:
                     self.observer.request_done(stream.name, elapsed)
 
-        # ``attempt`` depends on the fetcher and the stream only: the SDK's retrying wrapper
-        # around it is built once per stream, not once per request.
-        retrying = self._retrying.get(stream)
-        if retrying is None:
-            retrying = self._retrying[stream] = stream.request_decorator(attempt)
-        response = retrying(request, job.context)
+        def replaying(
+            prepared: requests.PreparedRequest, context: Context | None, failed: list[Exception]
+        ) -> requests.Response:
+            if failed:  # the first try, made before the wrapper: its failure, once
+                raise failed.pop()
+            return attempt(prepared, context)
+
+        # The SDK's retrying wrapper (``backoff``) costs more CPU per call than a small
+        # page's exchange: the first try is made without it, and only a failure enters it,
+        # replayed as its first try, so the tries, waits and log lines are the wrapper's.
+        # ``attempt`` depends on the fetcher and the stream only: the wrapper is built once
+        # per stream.
+        failed: list[Exception] = []
+        try:
+            response = attempt(request, job.context)
+        except Exception as exc:  # the wrapper retries it or raises it again
+            failed.append(exc)
+        if failed:  # outside the except: a later try's error is not chained to this one
+            retrying = self._retrying.get(stream)
+            if retrying is None:
+                retrying = self._retrying[stream] = stream.request_decorator(replaying)
+            response = retrying(request, job.context, failed)
         job.next_request = stream.next_request(request, response)
         return response
 
