@@ -146,3 +146,28 @@ def test_records_after_the_last_state_are_written(tmp_path, sandbox):
     }
     assert want
     assert {r["sid"] for r in result.records["usage_triggers"]} == want
+
+
+def test_a_sync_collects_young_garbage_less_often_and_restores_the_thresholds(sandbox, monkeypatch):
+    """During a sync the youngest generation is collected every GC_YOUNG_THRESHOLD
+    allocations (fleet CPU: docs/fleets.md); a program that runs the tap in its own process
+    gets its own thresholds back."""
+    import gc
+
+    from tap_twilio.engine.fast_path.tap import GC_YOUNG_THRESHOLD
+    from tap_twilio.streams.core import AccountsStream
+    from tests.conftest import run_tap
+
+    seen: list[tuple[int, ...]] = []
+    read = AccountsStream.get_records
+
+    def get_records(self, context):
+        seen.append(gc.get_threshold())
+        yield from read(self, context)
+
+    monkeypatch.setattr(AccountsStream, "get_records", get_records)
+    before = gc.get_threshold()
+    result = run_tap(sandbox.tap_config(), streams=["accounts"])
+    assert result.records["accounts"]
+    assert seen == [(GC_YOUNG_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
