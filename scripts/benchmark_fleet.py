@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import typing as t
 from collections import Counter
 from pathlib import Path
 
+from twilio_sandbox import TLS_CERT
 from twilio_sandbox import fleet as shape
 
 SANDBOX = [sys.executable, "-m", "twilio_sandbox"]
@@ -114,8 +116,13 @@ def fleet(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             built = time.monotonic()
-            served = Served(workdir, "--subaccounts", str(n), "--latency-ms", str(args.latency_ms))
+            tls = ["--tls"] if args.tls else []
+            served = Served(
+                workdir, "--subaccounts", str(n), "--latency-ms", str(args.latency_ms), *tls
+            )
             built = time.monotonic() - built
+            if args.tls:  # the tap, a child process, trusts the sandbox's certificate
+                os.environ["REQUESTS_CA_BUNDLE"] = TLS_CERT
             try:
                 config = {**served.config, "max_concurrent_requests": args.concurrency}
                 streams = bench.fleet_streams(config)
@@ -137,7 +144,8 @@ def fleet(args: argparse.Namespace) -> None:
             print(
                 f"\n== fleet: main + {n} fleet subaccounts ({fleet_mix(n)}) and the default "
                 f"organisation's 4, {args.latency_ms:.0f} ms per response, {args.concurrency} "
-                f"in flight (sandbox in its own process, built in {built:.0f} s)"
+                f"in flight, {'HTTPS' if args.tls else 'plain HTTP'} (sandbox in its own "
+                f"process, built in {built:.0f} s)"
             )
             print(f"records            {records:>12,}")
             print(f"requests           {requests:>12,}")
@@ -296,4 +304,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--profile-tail", type=int, default=40, help="fleet --profile: last requests shown"
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="fleet mode: the sandbox serves HTTPS, as Twilio does (the tap trusts its "
+        "certificate through REQUESTS_CA_BUNDLE)",
     )

@@ -480,3 +480,43 @@ def test_prepared_urls_are_the_ones_requests_prepares(url, params):
     ours = http.prepare_get(url, query, {})
     theirs = requests.Request("GET", url, params=query).prepare()
     assert ours.url == theirs.url
+
+
+TLS_STREAMS = ["accounts", "messages", "calls", "conversations", "monitor_events"]
+
+
+def test_a_sync_over_https_as_twilio_serves_equals_one_over_http(monkeypatch):
+    """Twilio's API is HTTPS only: the sandbox serves it too (``Sandbox(tls=True)``), and the
+    tap, given the sandbox's certificate as its CA bundle, reads the same records."""
+    from twilio_sandbox import TLS_CERT, Sandbox
+
+    now = dt.datetime(2026, 12, 1, 12, tzinfo=dt.timezone.utc)
+    with Sandbox(seed=4, now=now) as plain:
+        over_http = run_tap(plain.tap_config(), streams=TLS_STREAMS)
+        plain_url = plain.url
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", TLS_CERT)
+    with Sandbox(seed=4, now=now, tls=True) as sb:
+        config = sb.tap_config()
+        assert config["base_url"].startswith("https://127.0.0.1:")
+        over_https = run_tap(config, streams=TLS_STREAMS)
+        served = [r for r in sb.requests if r.status == 200]
+        tls_url = sb.url
+    assert over_https.records["messages"] and len(served) > 10
+    # Records name their own URLs (links, uri): the sandboxes' addresses differ.
+    same = json.dumps(over_https.records, sort_keys=True).replace(tls_url, "<sandbox>")
+    assert same == json.dumps(over_http.records, sort_keys=True).replace(plain_url, "<sandbox>")
+
+
+def test_a_certificate_the_tap_does_not_trust_is_one_line_and_a_failure(tmp_path, monkeypatch):
+    from twilio_sandbox import Sandbox
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with Sandbox(seed=4, tls=True) as sb:
+        config = sb.tap_config()
+        result = run_cli(["--config", str(write_config(tmp_path, config))])
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr
+    assert config["auth_token"] not in result.stderr + result.stdout
+    assert "certificate verify failed" in lines[-1], lines[-3:]

@@ -24,7 +24,7 @@ from twilio_sandbox.credentials import (
 from twilio_sandbox.faults import FAULT_KINDS, Faults
 from twilio_sandbox.http_server import RequestRecord
 from twilio_sandbox.registry import PRODUCTS, REGISTRY
-from twilio_sandbox.server import Sandbox
+from twilio_sandbox.server import TLS_CERT, Sandbox
 
 __all__ = [
     "FAULT_KINDS",
@@ -34,6 +34,7 @@ __all__ = [
     "SANDBOX_API_KEY_SECRET",
     "SANDBOX_API_KEY_SID",
     "SANDBOX_AUTH_TOKEN",
+    "TLS_CERT",
     "Faults",
     "RequestRecord",
     "Sandbox",

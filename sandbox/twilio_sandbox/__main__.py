@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from twilio_sandbox.server import Sandbox
+from twilio_sandbox.server import TLS_CERT, Sandbox
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="extra small subaccounts (a fleet; most empty) added to the organisation",
+    )
+    p.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS, as Twilio does, with the sandbox's own certificate (a client trusts "
+        "it as its CA bundle: REQUESTS_CA_BUNDLE=<the path printed> for the tap)",
     )
     p.add_argument(
         "--undated-order",
@@ -82,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         subaccounts=args.subaccounts,
         undated_order=args.undated_order,
         conversation_history=args.conversation_history,
+        tls=args.tls,
     )
     f = sandbox.faults
     f.rate_429, f.rate_5xx = args.rate_429, args.rate_5xx
@@ -98,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.write_config).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     print(
         f"Twilio sandbox listening on {sandbox.url} "
-        f"(base_url {sandbox.base_url}, account {sandbox.account_sid})",
+        f"(base_url {sandbox.base_url}, account {sandbox.account_sid})"
+        + (f"; its certificate: {TLS_CERT}" if args.tls else ""),
         flush=True,
     )
     stop = threading.Event()

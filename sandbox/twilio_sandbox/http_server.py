@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -89,8 +90,9 @@ class Server(ThreadingHTTPServer):
         super().__init__(addr, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hung up (timeouts, killed taps) is normal here, not a traceback."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        """A client that hung up (timeouts, killed taps) or refused the sandbox's certificate
+        (a TLS alert) is normal here, not a traceback."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
 

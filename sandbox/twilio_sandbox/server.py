@@ -8,12 +8,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import ssl
 import sys
 import threading
 import time
 import traceback
 import uuid
 from datetime import datetime, timedelta
+from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -36,6 +38,21 @@ from twilio_sandbox.wire import JSON_TYPE, Principal, Request, Response, error_b
 
 # Bound at import: tests that stub time.sleep for the tap's retries keep real latency here.
 _sleep = time.sleep
+
+
+#: The sandbox's certificate (``Sandbox(tls=True)``): self-signed for ``localhost``,
+#: ``127.0.0.1`` and ``::1``, valid until 2126; trusted by a client that is given it as
+#: its CA bundle (the tap: ``REQUESTS_CA_BUNDLE``). Its key is public: for tests only.
+TLS_CERT = str(resources.files("twilio_sandbox").joinpath("tls", "localhost.pem"))
+TLS_KEY = str(resources.files("twilio_sandbox").joinpath("tls", "localhost.key"))
+
+
+def tls_context() -> ssl.SSLContext:
+    """The server side of the sandbox's TLS (TLS 1.2 or 1.3, as Twilio's API offers)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(TLS_CERT, TLS_KEY)
+    return context
 
 
 class Sandbox:
@@ -72,7 +89,10 @@ class Sandbox:
         subaccounts: int = 0,
         undated_order: str = "first",
         conversation_history: int = 0,
+        tls: bool = False,
     ) -> None:
+        #: Serve HTTPS (``TLS_CERT``), as Twilio does, instead of plain HTTP.
+        self.tls = tls
         self.org = Org(
             seed=seed,
             scale=scale,
@@ -104,10 +124,15 @@ class Sandbox:
         if self._server is not None:
             return self
         server = Server((host, port), Handler, self)
+        if self.tls:
+            # The handshake is made by the connection's own thread, at its first read.
+            server.socket = tls_context().wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._server = server
         bound_port = server.server_address[1]
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
-        self._url = f"http://{shown}:{bound_port}"
+        self._url = f"{self.scheme}://{shown}:{bound_port}"
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.2},
@@ -143,8 +168,13 @@ class Sandbox:
     # ------------------------------------------------------------------ addresses & credentials
 
     @property
+    def scheme(self) -> str:
+        """``https`` when serving TLS, else ``http``."""
+        return "https" if self.tls else "http"
+
+    @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (after ``start``)."""
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls``; after ``start``)."""
         if self._url is None:
             raise RuntimeError("sandbox not started")
         return self._url
@@ -379,12 +409,12 @@ class Sandbox:
             suffix = host[len(first) :]
 
             def base_for_host(product: str) -> str:
-                return f"http://{product}{suffix}"
+                return f"{self.scheme}://{product}{suffix}"
 
             return first.lower(), raw_path, base_for_host
 
         def base_for_prefix(product: str) -> str:
-            return f"http://{host}/{product}"
+            return f"{self.scheme}://{host}/{product}"
 
         segs = raw_path.split("/", 2)
         if len(segs) >= 2 and segs[1] in PRODUCTS:

@@ -6,6 +6,7 @@ Used by the streams, the custom streams, the actions and the CLI's one error exi
 from __future__ import annotations
 
 import re
+import ssl
 from urllib.parse import urlparse
 
 import requests
@@ -116,6 +117,23 @@ def _root_cause(exc: BaseException) -> BaseException:
             return cause
         seen.add(id(inner))
         cause = inner
+
+
+class UntrustedCertificateError(FatalAPIError):
+    """Twilio's (or a proxy's) TLS certificate failed verification: retrying cannot help."""
+
+
+def untrusted_certificate(exc: BaseException, url: str) -> UntrustedCertificateError | None:
+    """The fatal error for a request whose TLS certificate was not trusted, else None."""
+    cause = _root_cause(exc)
+    if not isinstance(cause, ssl.SSLCertVerificationError):
+        return None
+    host = urlparse(url).hostname or url
+    reason = cause.verify_message or "certificate verify failed"
+    return UntrustedCertificateError(
+        f"TLS certificate of {host} not trusted (certificate verify failed: {reason}); a "
+        "proxy that inspects TLS needs its CA in a bundle named by REQUESTS_CA_BUNDLE"
+    )
 
 
 _HINTS = {

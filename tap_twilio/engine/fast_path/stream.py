@@ -8,6 +8,7 @@ import sys
 import typing as t
 from functools import cached_property
 
+import requests as requests_lib
 from singer_sdk import metrics
 from singer_sdk.exceptions import AbortedSyncFailedException, AbortedSyncPausedException
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
@@ -16,6 +17,7 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import Stream as SDKStream
 from singer_sdk.streams.rest import PageContext
 
+from tap_twilio.api.errors import untrusted_certificate
 from tap_twilio.api.http import Transport, prepare_get
 from tap_twilio.api.pagination import TwilioPaginator, read_whole_body
 from tap_twilio.api.transforms import utc_now
@@ -46,8 +48,18 @@ def tap_of(stream: t.Any) -> Tap:
 
 
 def send(stream: t.Any, prepared: requests.PreparedRequest, context: Context | None) -> t.Any:
-    """One attempt of a request, as the SDK makes it (metrics, ``validate_response``)."""
-    return stream._request(prepared, context)
+    """One attempt of a request, as the SDK makes it (metrics, ``validate_response``).
+
+    A TLS certificate that is not trusted is fatal (the SDK would retry it as a dropped
+    connection, ``max_retries`` times with backoff).
+    """
+    try:
+        return stream._request(prepared, context)
+    except requests_lib.exceptions.SSLError as exc:
+        fatal = untrusted_certificate(exc, str(prepared.url))
+        if fatal is None:
+            raise
+        raise fatal from exc
 
 
 def transport_of(stream: t.Any) -> Transport | None:
