@@ -40,9 +40,12 @@ from twilio_sandbox.wire import JSON_TYPE, Principal, Request, Response, error_b
 _sleep = time.sleep
 
 
-#: The sandbox's certificate (``Sandbox(tls=True)``): self-signed for ``localhost``,
-#: ``127.0.0.1`` and ``::1``, valid until 2126; trusted by a client that is given it as
-#: its CA bundle (the tap: ``REQUESTS_CA_BUNDLE``). Its key is public: for tests only.
+#: Twilio serves its REST API over HTTPS: every host of its OpenAPI specs' ``servers`` is
+#: ``https://`` (e.g. ``https://api.twilio.com`` in twilio_api_v2010.json; Twilio's security
+#: docs, https://www.twilio.com/docs/usage/security). The sandbox's certificate
+#: (``Sandbox(tls=True)``): self-signed for ``localhost``, ``127.0.0.1`` and ``::1``, valid
+#: until 2126; trusted by a client that is given it as its CA bundle (the tap:
+#: ``REQUESTS_CA_BUNDLE``). Its key is public: for tests only.
 TLS_CERT = str(resources.files("twilio_sandbox").joinpath("tls", "localhost.pem"))
 TLS_KEY = str(resources.files("twilio_sandbox").joinpath("tls", "localhost.key"))
 

@@ -490,18 +490,9 @@ class Fetcher:
                 if self.observer is not None:
                     self.observer.request_done(stream.name, elapsed)
 
-        def replaying(
-            prepared: requests.PreparedRequest, context: Context | None, failed: list[Exception]
-        ) -> requests.Response:
-            if failed:  # the first try, made before the wrapper: its failure, once
-                raise failed.pop()
-            return attempt(prepared, context)
-
         # The SDK's retrying wrapper (``backoff``) costs more CPU per call than a small
         # page's exchange: the first try is made without it, and only a failure enters it,
         # replayed as its first try, so the tries, waits and log lines are the wrapper's.
-        # ``attempt`` depends on the fetcher and the stream only: the wrapper is built once
-        # per stream.
         failed: list[Exception] = []
         try:
             response = attempt(request, job.context)
@@ -510,6 +501,17 @@ class Fetcher:
         if failed:  # outside the except: a later try's error is not chained to this one
             retrying = self._retrying.get(stream)
             if retrying is None:
+
+                def replaying(
+                    prepared: requests.PreparedRequest,
+                    context: Context | None,
+                    failed: list[Exception],
+                ) -> requests.Response:
+                    if failed:  # the first try, made before the wrapper: its failure, once
+                        raise failed.pop()
+                    return attempt(prepared, context)
+
+                # ``attempt`` depends on the fetcher and the stream only: built once a stream.
                 retrying = self._retrying[stream] = stream.request_decorator(replaying)
             response = retrying(request, job.context, failed)
         job.next_request = stream.next_request(request, response)
